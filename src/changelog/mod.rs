@@ -1,0 +1,1 @@
+//! Rendering CHANGELOG entries from templates.

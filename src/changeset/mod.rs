@@ -1,0 +1,1 @@
+//! Change files (`.changeset/*.md`) and pre-mode state, in changesets' format.

@@ -1,0 +1,1 @@
+//! The package graph (petgraph): typed edges, topological waves, cycles.

@@ -1,0 +1,1 @@
+//! Building npm-identical tarballs: packlist rules, tar bytes, integrity, publish-time manifest.

@@ -1,0 +1,1 @@
+//! The release plan: which packages get which new version. Pure: no I/O, no clock, no env.

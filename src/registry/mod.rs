@@ -1,0 +1,1 @@
+//! The npm registry client: `.npmrc`, auth, packuments, publish, dist-tags, retry policy.

@@ -1,0 +1,1 @@
+//! Publish orchestration: preflight, wave scheduler, journal, resume.

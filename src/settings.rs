@@ -1,0 +1,1 @@
+//! Resolved settings: CLI arguments + `.changeset/config.json` + `relay.toml` + environment.

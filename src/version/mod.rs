@@ -1,0 +1,1 @@
+//! Turning a release plan into file edits (manifests, changelogs, consumed change files).

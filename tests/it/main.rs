@@ -1,0 +1,4 @@
+//! Integration tests: one binary, one shared harness.
+
+mod harness;
+mod list;
