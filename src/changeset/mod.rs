@@ -1,1 +1,80 @@
 //! Change files (`.changeset/*.md`) and pre-mode state, in changesets' format.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A bump type, ordered `none < patch < minor < major` as changesets combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BumpType {
+    None,
+    Patch,
+    Minor,
+    Major,
+}
+
+impl BumpType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BumpType::None => "none",
+            BumpType::Patch => "patch",
+            BumpType::Minor => "minor",
+            BumpType::Major => "major",
+        }
+    }
+
+    /// Exactly the four lowercase words changesets accepts.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(BumpType::None),
+            "patch" => Some(BumpType::Patch),
+            "minor" => Some(BumpType::Minor),
+            "major" => Some(BumpType::Major),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for BumpType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One `"name": type` line of a change file's frontmatter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub bump: BumpType,
+}
+
+/// A parsed change file. `id` is the file name without `.md` (`pre/<name>` for files under
+/// `.changeset/pre/`); releases keep their frontmatter order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeFile {
+    pub id: String,
+    pub summary: String,
+    pub releases: Vec<Release>,
+}
+
+/// `pre.json`'s `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PreMode {
+    Pre,
+    Exit,
+}
+
+/// The content of `.changeset/pre.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreState {
+    pub mode: PreMode,
+    pub tag: String,
+    pub initial_versions: BTreeMap<String, String>,
+    /// v2 lists consumed change-file ids here; v3 keeps it empty and moves files to `pre/`.
+    #[serde(default)]
+    pub changesets: Vec<String>,
+}

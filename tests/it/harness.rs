@@ -35,7 +35,10 @@ pub fn scrub_env(cmd: &mut Command) {
             || upper.starts_with("CI_")
             || upper.starts_with("BUILDKITE")
             || upper.starts_with("CIRCLE")
-            || matches!(upper.as_str(), "NODE_AUTH_TOKEN" | "NPM_ID_TOKEN" | "CI" | "RELAY_LOG")
+            || matches!(
+                upper.as_str(),
+                "NODE_AUTH_TOKEN" | "NPM_ID_TOKEN" | "CI" | "RELAY_LOG"
+            )
         {
             cmd.env_remove(&key);
         }
@@ -84,7 +87,10 @@ pub fn snapshot_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>>
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let e = e.unwrap();
         if e.file_type().is_file() {
-            out.insert(e.path().strip_prefix(dir).unwrap().to_path_buf(), fs::read(e.path()).unwrap());
+            out.insert(
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(e.path()).unwrap(),
+            );
         }
     }
     out
@@ -93,8 +99,15 @@ pub fn snapshot_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>>
 /// Node and npm must be on PATH for the tests that use them; a missing one fails loudly.
 pub fn require_node() {
     for tool in ["node", "npm"] {
-        let ok = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
-        assert!(ok, "`{tool}` is required on PATH for this test (install Node.js 20+ with npm)");
+        let ok = Command::new(tool)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "`{tool}` is required on PATH for this test (install Node.js 20+ with npm)"
+        );
     }
 }
 
@@ -121,10 +134,19 @@ pub fn node_tool(name: &str) -> PathBuf {
     let out = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(&dest)
-        .env("npm_config_cache", repo_root().join("target/test-tools/.npm-cache"))
+        .env(
+            "npm_config_cache",
+            repo_root().join("target/test-tools/.npm-cache"),
+        )
         .output()
         .expect("spawn npm ci");
-    assert!(out.status.success(), "npm ci in {} failed:\n{}\n{}", dest.display(), stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "npm ci in {} failed:\n{}\n{}",
+        dest.display(),
+        stdout(&out),
+        stderr(&out)
+    );
     fs::write(&stamp, stamp_value).unwrap();
     dest
 }
