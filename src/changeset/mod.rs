@@ -54,9 +54,10 @@ pub struct Release {
 /// `.changeset/pre/`); releases keep their frontmatter order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeFile {
-    pub id: String,
-    pub summary: String,
+    // Field order is the JSON key order of `changeset status --output`.
     pub releases: Vec<Release>,
+    pub summary: String,
+    pub id: String,
 }
 
 /// `pre.json`'s `mode`.
