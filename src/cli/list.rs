@@ -39,6 +39,9 @@ struct DepRow<'a> {
     /// Cargo `dep.workspace = true`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     inherited: bool,
+    /// Cargo `[target.<platform>.*]` tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<&'a str>,
 }
 
 fn kind_name(ecosystem: Ecosystem, kind: DepKind) -> &'static str {
@@ -72,6 +75,7 @@ fn rows(ws: &Workspace) -> Vec<Row<'_>> {
                     range: &d.range,
                     alias: (d.name != d.target).then_some(d.name.as_str()),
                     inherited: d.inherited,
+                    platform: d.platform.as_deref(),
                 })
                 .collect(),
         })
@@ -104,6 +108,13 @@ fn human(ws: &Workspace, rows: &[Row]) -> String {
         workspace::Tool::Bun => "bun workspace",
         workspace::Tool::Cargo => "Cargo workspace",
         workspace::Tool::Root => "single-package repository",
+    };
+    let both =
+        ws.tool != workspace::Tool::Cargo && ws.all().any(|p| p.ecosystem == Ecosystem::Cargo);
+    let tool = if both {
+        format!("{tool} + Cargo workspace")
+    } else {
+        tool.to_string()
     };
     let mut out = format!(
         "{tool}: {} package{}\n",
@@ -138,7 +149,17 @@ fn human(ws: &Workspace, rows: &[Row]) -> String {
             } else {
                 d.range
             };
-            out.push_str(&format!("    → {} {} ({})\n", d.name, range, d.kind));
+            let mut from = d.kind.to_string();
+            if let Some(alias) = d.alias {
+                from.push_str(&format!(", as `{alias}`"));
+            }
+            if let Some(platform) = d.platform {
+                from.push_str(&format!(", {platform}"));
+            }
+            if d.inherited {
+                from.push_str(", from the workspace");
+            }
+            out.push_str(&format!("    → {} {} ({})\n", d.name, range, from));
         }
     }
     out.lines()
