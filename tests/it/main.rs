@@ -3,3 +3,5 @@
 mod harness;
 mod list;
 mod workspace;
+mod workspace_cargo;
+mod workspace_errors;
