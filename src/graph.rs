@@ -70,8 +70,8 @@ pub struct Edge {
 }
 
 /// A dependency that names a workspace package but does not accept its current version; the
-/// message is the one changesets prints (`Package "a" must depend on the current version of
-/// "b": "1.0.0" vs "^2.0.0"`).
+/// message is the one changesets 3 prints (`Package a must depend on the current version of b:
+/// 1.0.0 vs ^2.0.0`, `undefined` for a missing version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     pub dependent: String,
@@ -83,10 +83,15 @@ pub struct Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let version = if self.version.is_empty() {
+            "undefined"
+        } else {
+            &self.version
+        };
         write!(
             f,
-            "Package \"{}\" must depend on the current version of \"{}\": \"{}\" vs \"{}\"",
-            self.dependent, self.dependency, self.version, self.range
+            "Package {} must depend on the current version of {}: {} vs {}",
+            self.dependent, self.dependency, version, self.range
         )
     }
 }
@@ -555,11 +560,11 @@ mod tests {
         assert_eq!(
             ms,
             [
-                r#"Package "b" must depend on the current version of "c": "1.0.0" vs "^2.0.0""#,
-                r#"Package "b" must depend on the current version of "d": "1.0.0" vs "npm:d@^1""#,
-                r#"Package "e" must depend on the current version of "b": "1.0.0" vs "catalog:""#,
-                r#"Package "e" must depend on the current version of "a": "1.0.0" vs "workspace:../a""#,
-                r#"Package "g" must depend on the current version of "f": "1.1.0-beta.0" vs "^1.0.0""#,
+                "Package b must depend on the current version of c: 1.0.0 vs ^2.0.0",
+                "Package b must depend on the current version of d: 1.0.0 vs npm:d@^1",
+                "Package e must depend on the current version of b: 1.0.0 vs catalog:",
+                "Package e must depend on the current version of a: 1.0.0 vs workspace:../a",
+                "Package g must depend on the current version of f: 1.1.0-beta.0 vs ^1.0.0",
             ]
         );
         // Dev dependencies are left out of the publish graph; root deps never make it a dependent.

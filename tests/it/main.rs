@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one shared harness.
 
+mod graph;
+mod graph_props;
 mod harness;
 mod list;
 mod workspace;
