@@ -122,6 +122,42 @@ fn fixtures_match_changesets() {
     assert!(edges >= 8, "{edges} edges");
 }
 
+#[test]
+fn glob_corner_cases_match_manypkg() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("globs");
+    let patterns = [
+        "./a/*/",
+        "b/**",
+        "!b/x/**",
+        "!b/y",
+        "c/{d,e}/*",
+        ".hidden/*",
+        "f/../g/*",
+        "!!h/*",
+        "i/[ab]?",
+        "j//k/*",
+    ];
+    let yaml: String = patterns.iter().map(|p| format!("  - '{p}'\n")).collect();
+    fs::create_dir_all(&root).unwrap();
+    fs::write(root.join("pnpm-workspace.yaml"), format!("packages:\n{yaml}")).unwrap();
+    fs::write(root.join("package.json"), r#"{"name": "globs-root"}"#).unwrap();
+    let dirs = [
+        "a/one", "a/.dot", "a/one/deeper", "b", "b/x", "b/x/in", "b/y", "b/y/in", "b/z/q/r",
+        "b/.git-like/p", "b/node_modules/nm", "b/z/node_modules/nm2", "c/d/p", "c/e/p", "c/f/p",
+        ".hidden/p", "g/p", "f/p", "h/p", "i/aa", "i/bb", "i/cc", "i/abc", "j/k/p", "a/-x",
+        "a/X", "a/\u{e9}",
+    ];
+    for (i, d) in dirs.iter().enumerate() {
+        let dir = root.join(d);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("package.json"), format!("{{\"name\": \"pkg{i}\"}}")).unwrap();
+    }
+    // A matched directory without package.json is skipped.
+    fs::create_dir_all(root.join("a/empty")).unwrap();
+    compare(&[root]);
+}
+
 /// A small deterministic generator (tests must be reproducible; proptest is used for the pure
 /// invariants in graph_props.rs).
 struct Lcg(u64);
