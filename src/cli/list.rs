@@ -53,10 +53,15 @@ fn kind_name(ecosystem: Ecosystem, kind: DepKind) -> &'static str {
 }
 
 fn rows(ws: &Workspace) -> Vec<Row<'_>> {
-    let internal = |p: &Package, target: &str| {
-        ws.get(target)
-            .is_some_and(|q| q.ecosystem == p.ecosystem && q.name != p.name)
-    };
+    // name → ecosystem of every nameable package (a linear `ws.get` per dependency would be
+    // quadratic on large workspaces).
+    let index: std::collections::HashMap<&str, Ecosystem> = ws
+        .all()
+        .filter(|p| !p.unnamed)
+        .map(|p| (p.name.as_str(), p.ecosystem))
+        .collect();
+    let internal =
+        |p: &Package, target: &str| target != p.name && index.get(target) == Some(&p.ecosystem);
     ws.all()
         .map(|p| Row {
             name: &p.name,

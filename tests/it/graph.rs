@@ -140,18 +140,49 @@ fn glob_corner_cases_match_manypkg() {
     ];
     let yaml: String = patterns.iter().map(|p| format!("  - '{p}'\n")).collect();
     fs::create_dir_all(&root).unwrap();
-    fs::write(root.join("pnpm-workspace.yaml"), format!("packages:\n{yaml}")).unwrap();
+    fs::write(
+        root.join("pnpm-workspace.yaml"),
+        format!("packages:\n{yaml}"),
+    )
+    .unwrap();
     fs::write(root.join("package.json"), r#"{"name": "globs-root"}"#).unwrap();
     let dirs = [
-        "a/one", "a/.dot", "a/one/deeper", "b", "b/x", "b/x/in", "b/y", "b/y/in", "b/z/q/r",
-        "b/.git-like/p", "b/node_modules/nm", "b/z/node_modules/nm2", "c/d/p", "c/e/p", "c/f/p",
-        ".hidden/p", "g/p", "f/p", "h/p", "i/aa", "i/bb", "i/cc", "i/abc", "j/k/p", "a/-x",
-        "a/X", "a/\u{e9}",
+        "a/one",
+        "a/.dot",
+        "a/one/deeper",
+        "b",
+        "b/x",
+        "b/x/in",
+        "b/y",
+        "b/y/in",
+        "b/z/q/r",
+        "b/.git-like/p",
+        "b/node_modules/nm",
+        "b/z/node_modules/nm2",
+        "c/d/p",
+        "c/e/p",
+        "c/f/p",
+        ".hidden/p",
+        "g/p",
+        "f/p",
+        "h/p",
+        "i/aa",
+        "i/bb",
+        "i/cc",
+        "i/abc",
+        "j/k/p",
+        "a/-x",
+        "a/X",
+        "a/\u{e9}",
     ];
     for (i, d) in dirs.iter().enumerate() {
         let dir = root.join(d);
         fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("package.json"), format!("{{\"name\": \"pkg{i}\"}}")).unwrap();
+        fs::write(
+            dir.join("package.json"),
+            format!("{{\"name\": \"pkg{i}\"}}"),
+        )
+        .unwrap();
     }
     // A matched directory without package.json is skipped.
     fs::create_dir_all(root.join("a/empty")).unwrap();
@@ -292,5 +323,71 @@ fn generated_workspaces_match_changesets() {
     assert!(
         edges > 60 && messages > 30,
         "{edges} edges, {messages} messages"
+    );
+}
+
+#[test]
+fn cargo_edges_and_waves() {
+    let ws = workspace::discover(&repo_root().join("fixtures/cargo")).unwrap();
+    let g = PackageGraph::build(&ws, GraphOptions::default());
+    assert_eq!(g.dependents("fx-core"), ["fx-cli"]);
+    assert_eq!(g.dependents("fx-format"), ["fx-cli"]);
+    assert_eq!(g.dependents("fx-build"), ["fx-cli"]);
+    assert_eq!(g.dependents("fx-cli"), ["xtask"]);
+    let core_edge = g
+        .dependencies("fx-cli")
+        .into_iter()
+        .find(|(d, _)| *d == "fx-core")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(
+        core_edge.kinds,
+        [workspace::DepKind::Prod, workspace::DepKind::Dev].into()
+    );
+    assert!(g.mismatches().is_empty());
+    let names: Vec<String> = ws.packages.iter().map(|p| p.name.clone()).collect();
+    let waves = relay::graph::publish_waves(&ws, &names);
+    assert_eq!(
+        waves.waves,
+        [
+            vec!["fx-core", "fx-format", "fx-build"],
+            vec!["fx-cli"],
+            vec!["xtask"]
+        ]
+    );
+    assert!(waves.cycles.is_empty());
+
+    // A path dependency whose requirement the crate's version does not meet: no edge, reported.
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    fs::write(
+        r.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"a\", \"b\", \"c\"]\n",
+    )
+    .unwrap();
+    for (name, extra) in [
+        ("a", ""),
+        (
+            "b",
+            "[dependencies]\na = { path = \"../a\", version = \"^2\" }\n",
+        ),
+        // Registry-only: a different crate as far as Cargo is concerned.
+        ("c", "[dependencies]\na = \"1\"\n"),
+    ] {
+        fs::create_dir_all(r.join(name)).unwrap();
+        fs::write(
+            r.join(name).join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\n{extra}"),
+        )
+        .unwrap();
+    }
+    let ws = workspace::discover(r).unwrap();
+    let g = PackageGraph::build(&ws, GraphOptions::default());
+    assert!(g.dependents("a").is_empty());
+    let ms: Vec<String> = g.mismatches().iter().map(|m| m.to_string()).collect();
+    assert_eq!(
+        ms,
+        ["Package b must depend on the current version of a: 1.0.0 vs ^2"]
     );
 }
