@@ -96,8 +96,8 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
-/// The package graph: one node per package (the root first, then the workspace order), one
-/// edge per (dependent, dependency) pair that counts.
+/// The package graph: one node per package (the root first, then the workspace order; an
+/// unnamed root is left out), one edge per (dependent, dependency) pair that counts.
 #[derive(Debug, Clone)]
 pub struct PackageGraph {
     graph: DiGraph<String, Edge>,
@@ -113,16 +113,18 @@ impl PackageGraph {
         let mut nodes = IndexMap::new();
         let mut roots = Vec::new();
         let mut by_name: HashMap<&str, &Package> = HashMap::new();
-        for p in ws.all() {
+        // An unnamed root (allowed in a monorepo) can't be depended upon and is never a
+        // dependent: it is left out rather than keyed by its display name, which a real package
+        // may share.
+        let members = || ws.all().filter(|p| !p.unnamed);
+        for p in members() {
             let idx = graph.add_node(p.name.clone());
-            if !p.unnamed {
-                by_name.insert(&p.name, p);
-            }
+            by_name.insert(&p.name, p);
             nodes.insert(p.name.clone(), idx);
             roots.push(p.is_root);
         }
         let mut mismatches = Vec::new();
-        for p in ws.all() {
+        for p in members() {
             let from = nodes[&p.name];
             let edges = match p.ecosystem {
                 Ecosystem::Npm => npm_edges(p, &by_name, opts, &mut mismatches),
