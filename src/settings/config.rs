@@ -896,14 +896,10 @@ mod tests {
             private,
             ecosystem: Ecosystem::Npm,
             is_root: false,
+            unnamed: false,
             dependencies: deps
                 .iter()
-                .map(|(n, k, r)| crate::workspace::Dependency {
-                    name: n.to_string(),
-                    target: n.to_string(),
-                    kind: *k,
-                    range: r.to_string(),
-                })
+                .map(|(n, k, r)| crate::workspace::Dependency::npm(n, n, *k, r))
                 .collect(),
         }
     }
