@@ -87,35 +87,31 @@ awk -v n="$PACKAGES" -v c="$CHANGESETS" -v ws="$WS" 'BEGIN {
 
 median_ms() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# wall time of one run in ms (output discarded)
-time_once() {
+# One run: wall time in ms (nanosecond clock) and, from GNU time, CPU ms (user+sys, 10 ms
+# resolution) and peak RSS in KB. Prints "wall cpu rss".
+run_once() {
   local s e
   s=$(date +%s%N)
-  "$@" >/dev/null 2>&1
+  /usr/bin/time -f "%U %S %M" -o "$WORK/time" "$@" >/dev/null 2>&1
   e=$(date +%s%N)
-  echo "scale=1; ($e - $s) / 1000000" | bc
-}
-
-peak_rss_mb() {
-  # GNU time's %M: maximum resident set size in KB.
-  /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
-  awk '{printf "%.1f", $1/1024}' "$WORK/rss"
+  awk -v w="$(( (e - s) / 1000 ))" '{printf "%.1f %.0f %d\n", w / 1000, ($1 + $2) * 1000, $3}' "$WORK/time"
 }
 
 bench() {
   local label=$1; shift
   "$@" >/dev/null 2>&1 || { echo "$label: command failed: $*" >&2; "$@" >/dev/null; return 1; }
-  local times=()
-  for _ in $(seq "$RUNS"); do times+=("$(time_once "$@")"); done
-  local med rss
-  med=$(printf '%s\n' "${times[@]}" | median_ms)
-  rss=$(peak_rss_mb "$@")
-  printf '%-44s median %8s ms   peak RSS %7s MB\n' "$label" "$med" "$rss"
-  echo "$med" >"$WORK/last-ms"
+  : >"$WORK/runs"
+  for _ in $(seq "$RUNS"); do run_once "$@" >>"$WORK/runs"; done
+  local wall cpu rss
+  wall=$(awk '{print $1}' "$WORK/runs" | median_ms)
+  cpu=$(awk '{print $2}' "$WORK/runs" | median_ms)
+  rss=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {printf "%.1f", m / 1024}' "$WORK/runs")
+  printf '%-40s wall median %8s ms   CPU median %7s ms   peak RSS %6s MB\n' "$label" "$wall" "$cpu" "$rss"
+  echo "$wall" >"$WORK/last-ms"
 }
 
 echo
-echo "workspace: $PACKAGES packages, $CHANGESETS change files; $RUNS runs each"
+echo "workspace: $PACKAGES packages, $CHANGESETS change files; $RUNS runs each; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench "relay list --json" "$RELAY" --cwd "$WS" list --json
 RELAY_LIST_MS=$(cat "$WORK/last-ms")
 

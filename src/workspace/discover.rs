@@ -193,46 +193,23 @@ fn discover_js(root: &Path) -> Result<Option<JsPart>, WorkspaceError> {
     }))
 }
 
-/// Reads `dir/package.json` for every directory (in parallel for large workspaces), keeping
-/// the order. A directory without `package.json` is not a package (as in manypkg).
+/// Reads `dir/package.json` for every directory, keeping the order. A directory without
+/// `package.json` is not a package (as in manypkg).
+///
+/// Sequential on purpose: each read is a page-cache hit (open, statx, read, close), 2,000 of
+/// them cost ~20 ms of CPU, and on a loaded 2-core machine worker threads measured slower
+/// (scheduling waits) than one thread (scripts/bench-discovery.sh).
 fn read_packages(root: &Path, dirs: &[PathBuf]) -> Result<Vec<Package>, WorkspaceError> {
-    let read_one = |dir: &PathBuf| -> Result<Option<Package>, WorkspaceError> {
+    let mut out = Vec::with_capacity(dirs.len());
+    for dir in dirs {
         let manifest = dir.join("package.json");
         let bytes = match fs::read(&manifest) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io_err(&manifest, e)),
         };
         let doc = parse_json(&manifest, bytes)?;
-        package_from_json(root, &manifest, &doc, false).map(Some)
-    };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    let results: Vec<Result<Option<Package>, WorkspaceError>> = if dirs.len() < 64 || threads < 2 {
-        dirs.iter().map(read_one).collect()
-    } else {
-        let chunk = dirs.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = dirs
-                .chunks(chunk)
-                .map(|c| s.spawn(move || c.iter().map(read_one).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| match h.join() {
-                    Ok(v) => v,
-                    Err(p) => std::panic::resume_unwind(p),
-                })
-                .collect()
-        })
-    };
-    let mut out = Vec::with_capacity(results.len());
-    for r in results {
-        if let Some(p) = r? {
-            out.push(p);
-        }
+        out.push(package_from_json(root, &manifest, &doc, false)?);
     }
     Ok(out)
 }
