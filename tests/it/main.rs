@@ -1,4 +1,7 @@
 //! Integration tests: one binary, one shared harness.
 
+mod add;
 mod harness;
+mod init;
 mod list;
+mod pre;
