@@ -287,8 +287,9 @@ pub fn parse(contents: &str) -> Result<(Vec<Release>, String), ParseError> {
         match value {
             Yaml::Map(entries) => js_object_order(entries),
             other => {
+                let first = fm.find(|c: char| !js_space(c)).unwrap_or(0);
                 return Err(ParseError {
-                    line: base_line + 1,
+                    line: line_at(contents, body.start + first),
                     message: format!(
                         "the frontmatter must map package names to bump types, not a {}. \
                          Expected e.g.:\n{EXAMPLE}",
