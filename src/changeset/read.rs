@@ -113,7 +113,9 @@ pub fn read_selected(
 /// The packages a change file may name, as changesets sees them: the workspace packages, or
 /// the root package in a single-package repository.
 pub fn versionable_packages(ws: &Workspace) -> Vec<&Package> {
-    if ws.tool == Tool::Root {
+    // A single-package repo lists its root package in `packages` (as manypkg does); older
+    // workspaces kept it only as `root_package`.
+    if ws.tool == Tool::Root && ws.packages.is_empty() {
         ws.root_package.iter().collect()
     } else {
         ws.packages.iter().collect()

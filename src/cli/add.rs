@@ -749,6 +749,7 @@ mod tests {
             private: false,
             ecosystem: crate::workspace::Ecosystem::Npm,
             is_root: false,
+            unnamed: false,
             dependencies: Vec::new(),
         }
     }

@@ -7,3 +7,4 @@ mod harness;
 mod init;
 mod list;
 mod pre;
+mod workspace;
