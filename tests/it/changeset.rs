@@ -315,7 +315,10 @@ fn read_since_keeps_change_files_added_since_the_ref() {
     crate::add::git_init(&root);
     crate::add::git(&root, &["checkout", "-qb", "feature"]);
     w(".changeset/new.md", "---\n\"tool\": minor\n---\n\nnew\n");
-    w(".changeset/pre/p.md", "---\n\"@s/core\": patch\n---\n\npre\n");
+    w(
+        ".changeset/pre/p.md",
+        "---\n\"@s/core\": patch\n---\n\npre\n",
+    );
     w(".changeset/edited.md", "---\n\"tool\": patch\n---\n\nv2\n");
     crate::add::git(&root, &["add", "-A"]);
     crate::add::git(&root, &["commit", "-qm", "feature"]);
