@@ -1,7 +1,10 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+pub mod add;
+mod init;
 mod list;
+mod pre;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -51,6 +54,12 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Create .changeset/config.json and .changeset/README.md (never overwrites)
+    Init(init::InitArgs),
+    /// Write a change file (interactive, or with --major/--minor/--patch and -m)
+    Add(add::AddArgs),
+    /// Enter or exit pre-release mode
+    Pre(pre::PreArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -161,6 +170,9 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Init(args) => init::run(ctx, args),
+        Command::Add(args) => add::run(ctx, args),
+        Command::Pre(args) => pre::run(ctx, args),
     }
 }
 
