@@ -175,7 +175,7 @@ impl<'a> Ctx<'a> {
 /// changesets' `shouldSkipPackage`: ignored, private without `privatePackages.version`, or
 /// without a version.
 pub fn should_skip(pkg: &Package, config: &Config) -> bool {
-    config.ignore.iter().any(|n| *n == pkg.name)
+    config.ignore.contains(&pkg.name)
         || (pkg.private && !config.private_packages.version)
         || pkg.version.as_deref().is_none_or(str::is_empty)
 }
