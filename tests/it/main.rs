@@ -2,3 +2,5 @@
 
 mod harness;
 mod list;
+mod plan_cases;
+mod plan_oracle;
