@@ -325,7 +325,7 @@ pub fn random_case(seed: u64) -> Case {
             } else {
                 format!("p{i}")
             };
-            let mut p = pkg(&name, pick(&mut rng, &VERSIONS));
+            let mut p = pkg(&name, pick::<&str>(&mut rng, &VERSIONS));
             p.private = rng.random_bool(0.12);
             p
         })
@@ -403,7 +403,7 @@ pub fn random_case(seed: u64) -> Case {
         changesets.push(cs(&id, &refs));
     }
     let pre_state = match rng.random_range(0..10) {
-        0..=1 => pre(PreMode::Pre, pick(&mut rng, &["beta", "alpha", "rc"])),
+        0..=1 => pre(PreMode::Pre, pick::<&str>(&mut rng, &["beta", "alpha", "rc"])),
         2 => pre(PreMode::Exit, "beta"),
         _ => None,
     };
