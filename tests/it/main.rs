@@ -4,3 +4,4 @@ mod harness;
 mod list;
 mod plan_cases;
 mod plan_oracle;
+mod plan_props;
