@@ -94,6 +94,9 @@ pub struct Case {
     pub pre_state: Option<PlanPreState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<CaseSnapshot>,
+    /// A single-package repository: `root` is the only package (changesets' `root` tool).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub single: bool,
 }
 
 /// Owned inputs for [`PlanInput`].
@@ -184,9 +187,13 @@ impl Case {
         Inputs {
             workspace: Workspace {
                 root: PathBuf::from("/repo"),
-                tool: Tool::Pnpm,
+                tool: if self.single { Tool::Root } else { Tool::Pnpm },
                 root_package: Some(package(&self.root_package(), true)),
-                packages: self.packages.iter().map(|p| package(p, false)).collect(),
+                packages: if self.single {
+                    Vec::new()
+                } else {
+                    self.packages.iter().map(|p| package(p, false)).collect()
+                },
                 catalogs: Default::default(),
             },
             changesets: self.changesets.clone(),
@@ -435,5 +442,6 @@ pub fn random_case(seed: u64) -> Case {
         config,
         pre_state,
         snapshot,
+        single: false,
     }
 }

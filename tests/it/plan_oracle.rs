@@ -382,6 +382,15 @@ fn hand_cases() -> Vec<(&'static str, Case)> {
     root.dir = ".".into();
     rooted.root = Some(root);
     v.push(("root package", rooted));
+    // Single-package repository: the root is the package.
+    let mut single = case(vec![], vec![cs("x", &[("solo", "minor")])]);
+    let mut solo = pkg("solo", "0.3.0");
+    solo.dir = ".".into();
+    single.root = Some(solo);
+    single.single = true;
+    v.push(("single package", single.clone()));
+    single.changesets = vec![cs("x", &[("sol", "minor")])];
+    v.push(("single package typo", single));
     // Empty changeset and none-only changeset.
     v.push((
         "empty changesets",
