@@ -5,3 +5,4 @@ mod list;
 mod plan_cases;
 mod plan_oracle;
 mod plan_props;
+mod status;
