@@ -276,7 +276,7 @@ pub fn pre(mode: PreMode, tag: &str) -> Option<PlanPreState> {
 
 // ---- random cases ----
 
-const VERSIONS: [&str; 10] = [
+const VERSIONS: [&str; 12] = [
     "1.0.0",
     "1.0.0",
     "0.1.0",
@@ -287,6 +287,8 @@ const VERSIONS: [&str; 10] = [
     "1.0.0-beta.3",
     "2.0.0-alpha.1",
     "1.0.1-beta",
+    "1.0.0-rc.1+build.5",
+    "0.0.0",
 ];
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -296,6 +298,28 @@ fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
 fn spec(rng: &mut StdRng, dep: &CasePackage) -> String {
     let v = dep.version.clone().unwrap_or_default();
     let other = pick(rng, &VERSIONS).to_string();
+    if rng.random_bool(0.2) {
+        // Range syntaxes where a lenient parser could disagree with node-semver.
+        const ODD: [&str; 16] = [
+            "^1",
+            "1.0",
+            "~1.2",
+            ">1.0.0 <2",
+            "1.0.0 - 2.0.0",
+            "x",
+            "=1.0.0",
+            "v1.0.0",
+            "^1.0.0-0",
+            "< 2",
+            "1.x || >=2.3",
+            "~>1.0",
+            "workspace:^1",
+            "^1.0.0 ||",
+            "1.2.3 ^",
+            ">=1.1.0-beta.0",
+        ];
+        return pick::<&str>(rng, &ODD).to_string();
+    }
     match rng.random_range(0..24) {
         0..=3 => format!("^{v}"),
         4 => format!("~{v}"),

