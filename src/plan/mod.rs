@@ -22,9 +22,14 @@ pub struct PlannedRelease {
     pub name: String,
     #[serde(rename = "type")]
     pub bump: BumpType,
+    /// Empty only for a `none` entry of a skipped package without a `version` (changesets
+    /// then omits the key, and so does the JSON here).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub old_version: String,
     /// Ids of the change files behind this release (empty for dependents and group members).
     pub changesets: Vec<String>,
+    /// Empty exactly when `old_version` is (a versionless skipped package).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub new_version: String,
 }
 
@@ -552,7 +557,14 @@ fn highest_version(
         let pkg = group_member(ctx, kind, group, name)?;
         let v = pkg.version.clone().unwrap_or_default();
         let higher = match &highest {
-            None => true,
+            // A versionless member seen first leaves the maximum unset (`undefined == null`);
+            // seen later it is an invalid version, as in changesets.
+            None => {
+                if v.is_empty() {
+                    continue;
+                }
+                true
+            }
             Some(h) => semver::gt(&v, h).ok_or_else(|| PlanError::InvalidVersion {
                 package: pkg.name.clone(),
                 version: v.clone(),

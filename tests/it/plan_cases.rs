@@ -358,6 +358,10 @@ pub fn random_case(seed: u64) -> Case {
             };
             let mut p = pkg(&name, pick::<&str>(&mut rng, &VERSIONS));
             p.private = rng.random_bool(0.12);
+            // Private apps often have no version at all.
+            if p.private && rng.random_bool(0.15) {
+                p.version = None;
+            }
             p
         })
         .collect();
@@ -419,8 +423,26 @@ pub fn random_case(seed: u64) -> Case {
         };
         let m = rng.random_range(0..=3);
         let mut releases: Vec<(String, String)> = Vec::new();
+        // Mostly keep a change file to skipped or to versioned packages only, so that the
+        // "mixed changeset" error does not swallow most cases.
+        let skipped = |p: &CasePackage| {
+            config.ignore.contains(&p.name)
+                || (p.private && !config.private_packages.version)
+                || p.version.is_none()
+        };
+        let class = rng.random_bool(0.15);
+        let pool: Vec<String> = if rng.random_bool(0.9) {
+            let same: Vec<String> = packages
+                .iter()
+                .filter(|p| skipped(p) == class)
+                .map(|p| p.name.clone())
+                .collect();
+            if same.is_empty() { names.clone() } else { same }
+        } else {
+            names.clone()
+        };
         for _ in 0..m {
-            let name = pick(&mut rng, &names).clone();
+            let name = pick(&mut rng, &pool).clone();
             if releases.iter().any(|(n, _)| *n == name) {
                 continue;
             }
