@@ -52,6 +52,7 @@ pub struct CaseConfig {
     pub fixed: Vec<Vec<String>>,
     pub linked: Vec<Vec<String>>,
     pub ignore: Vec<String>,
+    pub update_internal_dependencies: String,
     pub private_packages: CasePrivate,
     pub bump_versions_with_workspace_protocol_only: bool,
     pub update_internal_dependents: String,
@@ -65,6 +66,7 @@ impl Default for CaseConfig {
             fixed: vec![],
             linked: vec![],
             ignore: vec![],
+            update_internal_dependencies: "patch".into(),
             private_packages: CasePrivate::default(),
             bump_versions_with_workspace_protocol_only: false,
             update_internal_dependents: "out-of-range".into(),
@@ -165,6 +167,11 @@ impl Case {
             fixed: c.fixed.clone(),
             linked: c.linked.clone(),
             ignore: c.ignore.clone(),
+            update_internal_dependencies: if c.update_internal_dependencies == "minor" {
+                BumpType::Minor
+            } else {
+                BumpType::Patch
+            },
             private_packages: PrivatePackages {
                 version: c.private_packages.version,
                 tag: false,
@@ -412,6 +419,9 @@ pub fn random_case(seed: u64) -> Case {
         config.update_internal_dependents = "always".into();
     }
     config.only_update_peer_dependents_when_out_of_range = rng.random_bool(0.2);
+    if rng.random_bool(0.2) {
+        config.update_internal_dependencies = "minor".into();
+    }
 
     let mut changesets = Vec::new();
     let k = rng.random_range(0..=5);

@@ -153,6 +153,15 @@ fn hand_cases() -> Vec<(&'static str, Case)> {
     v.push(("example B minor", ex_b("minor")));
     v.push(("example B major", ex_b("major")));
     v.push(("example B patch", ex_b("patch")));
+    // v3: these two only steer range rewriting, never the plan; the oracle proves it.
+    let mut peers_flag = ex_b("minor");
+    peers_flag
+        .config
+        .only_update_peer_dependents_when_out_of_range = true;
+    v.push(("onlyUpdatePeerDependentsWhenOutOfRange", peers_flag));
+    let mut uid_minor = ex_b("major");
+    uid_minor.config.update_internal_dependencies = "minor".into();
+    v.push(("updateInternalDependencies minor", uid_minor));
     // Worked example E: linked + private.
     let mut ex_e = case(
         vec![
