@@ -777,6 +777,7 @@ mod tests {
             is_root: false,
             unnamed: false,
             dependencies: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -5,6 +5,7 @@ pub mod add;
 mod init;
 mod list;
 mod pre;
+mod status;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,8 @@ pub enum Command {
     Add(add::AddArgs),
     /// Enter or exit pre-release mode
     Pre(pre::PreArgs),
+    /// Show the release plan for the pending change files; exit 1 if changed packages have none
+    Status(status::StatusArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -173,6 +176,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::Init(args) => init::run(ctx, args),
         Command::Add(args) => add::run(ctx, args),
         Command::Pre(args) => pre::run(ctx, args),
+        Command::Status(args) => status::run(ctx, args),
     }
 }
 
