@@ -772,11 +772,6 @@ mod tests {
             version: Some(version.into()),
             dir: format!("packages/{name}"),
             manifest_path: PathBuf::from(format!("/r/packages/{name}/package.json")),
-            private: false,
-            ecosystem: crate::workspace::Ecosystem::Npm,
-            is_root: false,
-            unnamed: false,
-            dependencies: Vec::new(),
             ..Default::default()
         }
     }
