@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rand::SeedableRng;
 
 use super::{CliError, CliResult, Ctx};
-use crate::changeset::{self, BumpType, ChangeFile, ChangesetError, Release};
+use crate::changeset::{self, BumpType, ChangesetError, Release};
 use crate::report::Reporter;
 use crate::settings::{self, ConfigFile, ModuleSetting, ResolvedConfig};
 use crate::workspace::{self, Package, Workspace};
@@ -36,13 +36,11 @@ pub struct AddArgs {
 
 /// A repository whose workspace, config, relay.toml, change files and pre state all read
 /// and validate cleanly.
-pub(super) struct Repo {
+pub(super) struct Checked {
     pub root: PathBuf,
     pub ws: Workspace,
     pub config: ConfigFile,
     pub resolved: ResolvedConfig,
-    #[allow(dead_code)]
-    pub changesets: Vec<ChangeFile>,
 }
 
 pub(super) fn changeset_error(e: ChangesetError) -> CliError {
@@ -54,7 +52,7 @@ pub(super) fn changeset_error(e: ChangesetError) -> CliError {
 }
 
 /// Reads and validates everything `add` and `pre` rely on, before anything is written.
-pub(super) fn load_repo(ctx: &Ctx) -> Result<Repo, CliError> {
+pub(super) fn load_repo(ctx: &Ctx) -> Result<Checked, CliError> {
     let root = ctx.root()?;
     let ws = workspace::discover(&root).map_err(CliError::user)?;
     if !root.join(changeset::CHANGESET_DIR).is_dir() {
@@ -73,12 +71,11 @@ pub(super) fn load_repo(ctx: &Ctx) -> Result<Repo, CliError> {
     let changesets = changeset::read_all(&root).map_err(changeset_error)?;
     changeset::validate_against(&changesets, &ws).map_err(changeset_error)?;
     changeset::read_pre_state(&root).map_err(changeset_error)?;
-    Ok(Repo {
+    Ok(Checked {
         root,
         ws,
         config,
         resolved,
-        changesets,
     })
 }
 
@@ -100,7 +97,7 @@ pub enum PromptError {
 
 /// The questions `add` asks; behind a trait so tests can script the answers.
 pub trait Prompter {
-    /// Indices of the chosen options. `groups` labels consecutive runs of options.
+    /// Indices of the chosen options; `preselected` start checked; `required` refuses none.
     fn multi_select(
         &mut self,
         message: &str,
@@ -504,7 +501,7 @@ pub fn releases_from_flags(
 
 /// The packages changed since `reference` that can be versioned (best effort: a git problem
 /// only costs the preselection).
-fn changed_versionable(ctx: &Ctx, repo: &Repo, reference: &str) -> Vec<String> {
+fn changed_versionable(ctx: &Ctx, repo: &Checked, reference: &str) -> Vec<String> {
     let result = crate::git::Repo::open(&repo.root).and_then(|g| {
         crate::git::changed_packages_since(
             &g,
