@@ -576,14 +576,28 @@ fn print_confirmation(ctx: &Ctx, releases: &[Release], many_packages: bool) {
 }
 
 fn display_path(root: &Path, rel: &Path) -> String {
+    // Like changesets, relative to the directory relay was started in (`../../.changeset/x.md`
+    // from a package directory).
     let abs = root.join(rel);
-    match std::env::current_dir() {
-        Ok(cwd) => match abs.strip_prefix(&cwd) {
-            Ok(p) => p.display().to_string(),
-            Err(_) => abs.display().to_string(),
-        },
-        Err(_) => abs.display().to_string(),
+    let Ok(cwd) = std::env::current_dir() else {
+        return abs.display().to_string();
+    };
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let (abs_c, cwd_c) = (canon(&abs), canon(&cwd));
+    let a: Vec<_> = abs_c.components().collect();
+    let c: Vec<_> = cwd_c.components().collect();
+    let common = a.iter().zip(&c).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return abs.display().to_string();
     }
+    let mut out = PathBuf::new();
+    for _ in common..c.len() {
+        out.push("..");
+    }
+    for comp in &a[common..] {
+        out.push(comp.as_os_str());
+    }
+    out.display().to_string()
 }
 
 pub fn run(ctx: &Ctx, args: AddArgs) -> CliResult {

@@ -153,6 +153,16 @@ fn flags_write_changesets_format_and_print_the_path() {
 }
 
 #[test]
+fn the_path_is_relative_to_where_relay_runs() {
+    let (_t, root) = monorepo();
+    let out = run(relay(&root.join("packages/ui")).args(["add", "--patch", "@s/ui", "-m", "x"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out).trim().to_string();
+    assert!(printed.starts_with("../../.changeset/"), "{printed}");
+    assert!(root.join("packages/ui").join(&printed).is_file());
+}
+
+#[test]
 fn seeded_names_are_deterministic() {
     let names: Vec<String> = (0..2)
         .map(|_| {
