@@ -138,65 +138,39 @@ impl Repo {
 
     /// For each path (relative to the work tree), the newest commit reachable from HEAD that
     /// added it (`git log --diff-filter=A --max-count=1`), as a full or abbreviated hash.
-    /// Paths never added (e.g. uncommitted) are absent from the map.
+    /// Paths never added (e.g. uncommitted) are absent from the map. In a shallow clone, a
+    /// file that seems added by the boundary commit may be older: like changesets, relay then
+    /// deepens the clone (`git fetch --deepen=50`) and looks again.
     pub fn commits_that_added(
         &self,
         paths: &[String],
         short: bool,
     ) -> Result<HashMap<String, String>, GitError> {
-        let mut remaining: HashSet<&str> = paths.iter().map(String::as_str).collect();
         let mut out = HashMap::new();
-        let Ok(head) = self.head_oid() else {
-            return Ok(out);
-        };
-        let mut walk = self.repo.revwalk()?;
-        walk.set_sorting(Sort::TIME)?;
-        walk.push(head)?;
-        for oid in walk {
-            if remaining.is_empty() {
+        let mut remaining: HashSet<String> = paths.iter().cloned().collect();
+        let mut repo = Repository::open(self.repo.path())?;
+        loop {
+            let found = scan_added(&repo, &remaining, short)?;
+            let mut boundary = Vec::new();
+            for (path, id, has_parent) in found {
+                if has_parent {
+                    remaining.remove(&path);
+                    out.insert(path, id);
+                } else {
+                    boundary.push((path, id));
+                }
+            }
+            if boundary.is_empty() {
                 break;
             }
-            let commit = self.repo.find_commit(oid?)?;
-            // `git log` shows no diff for merge commits by default.
-            if commit.parent_count() > 1 {
+            if repo.is_shallow() && git(&self.workdir, &["fetch", "--deepen=50"]).is_ok() {
+                repo = Repository::open(self.repo.path())?;
+                remaining = boundary.into_iter().map(|(p, _)| p).collect();
                 continue;
             }
-            let parent_tree = match commit.parent(0) {
-                Ok(p) => Some(p.tree()?),
-                Err(_) => None,
-            };
-            let mut opts = DiffOptions::new();
-            for p in &remaining {
-                opts.pathspec(*p);
-            }
-            opts.disable_pathspec_match(true);
-            let diff = self.repo.diff_tree_to_tree(
-                parent_tree.as_ref(),
-                Some(&commit.tree()?),
-                Some(&mut opts),
-            )?;
-            for d in diff.deltas() {
-                if d.status() != git2::Delta::Added {
-                    continue;
-                }
-                let Some(p) = d.new_file().path() else {
-                    continue;
-                };
-                let p = p.to_string_lossy().replace('\\', "/");
-                if remaining.remove(p.as_str()) {
-                    let id = if short {
-                        commit
-                            .as_object()
-                            .short_id()?
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string()
-                    } else {
-                        commit.id().to_string()
-                    };
-                    out.insert(p, id);
-                }
-            }
+            // A real root commit (or a clone that cannot be deepened): take what we have.
+            out.extend(boundary);
+            break;
         }
         Ok(out)
     }
@@ -281,6 +255,67 @@ pub fn changed_packages_since<'w>(
         });
         if !mine.is_empty() && mine.iter().any(|f| passes(&patterns, f)) {
             out.push(pkg);
+        }
+    }
+    Ok(out)
+}
+
+/// One history walk: for each of `paths`, the newest commit adding it, and whether that
+/// commit has a parent (a parentless one may be a shallow-clone boundary).
+fn scan_added(
+    repo: &Repository,
+    paths: &HashSet<String>,
+    short: bool,
+) -> Result<Vec<(String, String, bool)>, GitError> {
+    let mut remaining: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
+        return Ok(out);
+    };
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TIME)?;
+    walk.push(head.id())?;
+    for oid in walk {
+        if remaining.is_empty() {
+            break;
+        }
+        let commit = repo.find_commit(oid?)?;
+        // `git log` shows no diff for merge commits by default.
+        if commit.parent_count() > 1 {
+            continue;
+        }
+        let parent_tree = match commit.parent(0) {
+            Ok(p) => Some(p.tree()?),
+            Err(_) => None,
+        };
+        let mut opts = DiffOptions::new();
+        for p in &remaining {
+            opts.pathspec(*p);
+        }
+        opts.disable_pathspec_match(true);
+        let diff =
+            repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), Some(&mut opts))?;
+        for d in diff.deltas() {
+            if d.status() != git2::Delta::Added {
+                continue;
+            }
+            let Some(p) = d.new_file().path() else {
+                continue;
+            };
+            let p = p.to_string_lossy().replace('\\', "/");
+            if remaining.remove(p.as_str()) {
+                let id = if short {
+                    commit
+                        .as_object()
+                        .short_id()?
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                } else {
+                    commit.id().to_string()
+                };
+                out.push((p, id, commit.parent_count() > 0));
+            }
         }
     }
     Ok(out)
@@ -508,5 +543,48 @@ mod tests {
         assert_eq!(names(&["**"]), ["n", "c"]);
         assert_eq!(names(&["**", "!**/*.md"]), ["n"]);
         assert_eq!(names(&["**/.eslintrc"]), ["b"]);
+    }
+
+    #[test]
+    fn shallow_clones_are_deepened_to_find_the_adding_commit() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("src");
+        fs::create_dir_all(src.join(".changeset")).unwrap();
+        sh(&src, &["init", "-q", "-b", "main"]);
+        fs::write(src.join(".changeset/old.md"), "---\n---\n").unwrap();
+        sh(&src, &["add", "-A"]);
+        sh(&src, &["commit", "-qm", "one"]);
+        let first = git_out(&src, &["rev-parse", "HEAD"]);
+        fs::write(src.join("x"), "x").unwrap();
+        sh(&src, &["add", "-A"]);
+        sh(&src, &["commit", "-qm", "two"]);
+        fs::write(src.join(".changeset/new.md"), "---\n---\n").unwrap();
+        sh(&src, &["add", "-A"]);
+        sh(&src, &["commit", "-qm", "three"]);
+        let third = git_out(&src, &["rev-parse", "HEAD"]);
+
+        let url = format!("file://{}", src.display());
+        let clone = d.path().join("clone");
+        sh(
+            d.path(),
+            &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
+        );
+        assert_eq!(
+            git_out(&clone, &["rev-parse", "--is-shallow-repository"]),
+            "true"
+        );
+        let repo = Repo::open(&clone).unwrap();
+        let added = repo
+            .commits_that_added(
+                &[".changeset/old.md".into(), ".changeset/new.md".into()],
+                false,
+            )
+            .unwrap();
+        assert_eq!(added[".changeset/old.md"], first);
+        assert_eq!(added[".changeset/new.md"], third);
+        assert_eq!(
+            git_out(&clone, &["rev-parse", "--is-shallow-repository"]),
+            "false"
+        );
     }
 }

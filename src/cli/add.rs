@@ -556,6 +556,28 @@ fn add_commit_message(commit: &ModuleSetting, summary: &str) -> Result<Option<St
     }
 }
 
+/// changesets' `printConfirmationMessage`.
+fn print_confirmation(ctx: &Ctx, releases: &[Release], many_packages: bool) {
+    let mut msg = String::from("Summary of changesets:");
+    for bump in [BumpType::Major, BumpType::Minor, BumpType::Patch] {
+        let names: Vec<&str> = releases
+            .iter()
+            .filter(|r| r.bump == bump)
+            .map(|r| r.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            msg.push_str(&format!("\n{bump}:  {}", names.join(", ")));
+        }
+    }
+    ctx.console.info(&msg);
+    if many_packages {
+        ctx.console.info(
+            "NOTE: All packages that depend on these whose required versions will be \
+             incompatible will also be patch bumped when this changeset is applied.",
+        );
+    }
+}
+
 fn display_path(root: &Path, rel: &Path) -> String {
     let abs = root.join(rel);
     match std::env::current_dir() {
@@ -623,6 +645,10 @@ pub fn run_with(
         let changed = changed_versionable(ctx, &repo, &reference);
         ask_changeset(prompter, &versionable, &changed, args.message.as_deref())?
     };
+
+    if !args.empty {
+        print_confirmation(ctx, &releases, versionable.len() > 1);
+    }
 
     let mut rng = match std::env::var("RELAY_ADD_SEED")
         .ok()
@@ -746,10 +772,6 @@ mod tests {
             version: Some(version.into()),
             dir: format!("packages/{name}"),
             manifest_path: PathBuf::from(format!("/r/packages/{name}/package.json")),
-            private: false,
-            ecosystem: crate::workspace::Ecosystem::Npm,
-            is_root: false,
-            dependencies: Vec::new(),
             ..Default::default()
         }
     }
