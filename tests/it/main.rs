@@ -6,3 +6,4 @@ mod plan_cases;
 mod plan_oracle;
 mod plan_props;
 mod status;
+mod workspace;
