@@ -10,6 +10,7 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use super::{CliError, CliResult, Ctx};
 use crate::changeset::{self, BumpType};
+use crate::graph::{GraphOptions, PackageGraph};
 use crate::plan::{self, PlanInput, PlanPreState, ReleasePlan};
 use crate::report::Reporter;
 use crate::settings::{self, Config};
@@ -53,9 +54,13 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> CliResult {
     }
     .map_err(CliError::user)?;
 
-    let graph = plan::dependents_graph(&ws, config.bump_versions_with_workspace_protocol_only);
-    for w in &graph.warnings {
-        ctx.console.warn(&w.to_string());
+    // The "must depend on the current version" notes changesets prints while building its graph.
+    let graph = PackageGraph::build(
+        &ws,
+        GraphOptions::for_versioning(config.bump_versions_with_workspace_protocol_only),
+    );
+    for m in graph.mismatches() {
+        ctx.console.warn(&m.to_string());
     }
     let plan = plan::assemble(&PlanInput {
         workspace: &ws,

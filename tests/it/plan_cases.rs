@@ -136,6 +136,9 @@ fn package(p: &CasePackage, is_root: bool) -> Package {
                 target: name.clone(),
                 kind,
                 range: range.clone(),
+                path: None,
+                inherited: false,
+                platform: None,
             });
         }
     }
@@ -147,6 +150,7 @@ fn package(p: &CasePackage, is_root: bool) -> Package {
         private: p.private,
         ecosystem: Ecosystem::Npm,
         is_root,
+        unnamed: false,
         dependencies,
     }
 }
@@ -196,8 +200,9 @@ impl Case {
                 root: PathBuf::from("/repo"),
                 tool: if self.single { Tool::Root } else { Tool::Pnpm },
                 root_package: Some(package(&self.root_package(), true)),
+                // As discovery does: in a single-package repo the root is also the one package.
                 packages: if self.single {
-                    Vec::new()
+                    vec![package(&self.root_package(), true)]
                 } else {
                     self.packages.iter().map(|p| package(p, false)).collect()
                 },
