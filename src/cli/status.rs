@@ -26,7 +26,8 @@ pub struct StatusArgs {
     pub output: Option<PathBuf>,
 }
 
-const NO_CHANGESETS: &str = "Some packages have been changed but no changesets were found. Run `changeset add` (or `relay add`) to resolve this error.\nIf this change doesn't need a release, run `changeset add --empty` (or `relay add --empty`).";
+/// changesets' message, naming relay's commands.
+const NO_CHANGESETS: &str = "Some packages have been changed but no changesets were found. Run `relay add` to resolve this error.\nIf this change doesn't need a release, run `relay add --empty`.";
 
 pub fn run(ctx: &Ctx, args: StatusArgs) -> CliResult {
     let root = ctx.root()?;
