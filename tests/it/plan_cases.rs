@@ -403,7 +403,10 @@ pub fn random_case(seed: u64) -> Case {
         changesets.push(cs(&id, &refs));
     }
     let pre_state = match rng.random_range(0..10) {
-        0..=1 => pre(PreMode::Pre, pick::<&str>(&mut rng, &["beta", "alpha", "rc"])),
+        0..=1 => pre(
+            PreMode::Pre,
+            pick::<&str>(&mut rng, &["beta", "alpha", "rc"]),
+        ),
         2 => pre(PreMode::Exit, "beta"),
         _ => None,
     };
