@@ -107,6 +107,10 @@ pub fn changelog_entry(
     .flatten()
     .filter(|s| !s.is_empty())
     .collect();
+    let mut parts = parts;
+    if parts.len() == 1 {
+        parts.push("No changes in this release.".to_string());
+    }
     Ok(Some(parts.join("\n\n")))
 }
 
@@ -133,15 +137,21 @@ pub fn generate_markdown_for_type(title: &str, lines: &[String]) -> Option<Strin
     Some(content)
 }
 
-/// The new `CHANGELOG.md` content for an entry (`existing` = `None` when the file is missing).
+/// The new `CHANGELOG.md` content for an entry (`existing` = `None` when the file is missing):
+/// the entry goes above the first version heading, else after the first line.
 pub fn update_changelog(existing: Option<&str>, entry: &str, name: &str) -> String {
     let template = format!("\n\n{}\n", entry.trim_matches(js_ws));
     let data = match existing {
         None | Some("") => return format!("# {name}{template}"),
         Some(d) => d,
     };
-    if starts_with_version_heading(data) {
-        return format!("{}{data}", template.trim_start_matches(js_ws));
+    if let Some(at) = first_version_heading(data) {
+        return format!(
+            "{}{}\n{}",
+            &data[..at],
+            template.trim_start_matches(js_ws),
+            &data[at..]
+        );
     }
     match data.find('\n') {
         None => format!("{data}{template}"),
@@ -149,8 +159,22 @@ pub fn update_changelog(existing: Option<&str>, entry: &str, name: &str) -> Stri
     }
 }
 
-/// `/^#{1,6}\s+\d+\.\d+/`.
-fn starts_with_version_heading(s: &str) -> bool {
+/// `data.search(/^#{1,6}\s+\d+\.\d+/m)`: line starts are the start and after `\n`, `\r`,
+/// U+2028, U+2029.
+fn first_version_heading(data: &str) -> Option<usize> {
+    let mut starts = vec![0];
+    for (i, c) in data.char_indices() {
+        if matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}') {
+            starts.push(i + c.len_utf8());
+        }
+    }
+    starts
+        .into_iter()
+        .find(|&i| i < data.len() && is_version_heading(&data[i..]))
+}
+
+/// `/^#{1,6}\s+\d+\.\d+/` at the start of `s`.
+fn is_version_heading(s: &str) -> bool {
     let hashes = s.bytes().take_while(|b| *b == b'#').count();
     if !(1..=6).contains(&hashes) {
         return false;
@@ -205,7 +229,11 @@ mod tests {
         );
         assert_eq!(
             update_changelog(Some("## 1.0.0\n\nold\n"), "## 1.0.1", "pkg"),
-            "## 1.0.1\n## 1.0.0\n\nold\n"
+            "## 1.0.1\n\n## 1.0.0\n\nold\n"
+        );
+        assert_eq!(
+            update_changelog(Some("# C\n\nIntro.\n\n## 1.0.0\n"), "## 1.1.0", "pkg"),
+            "# C\n\nIntro.\n\n## 1.1.0\n\n## 1.0.0\n"
         );
         assert_eq!(
             update_changelog(Some("# Title"), "## 1.0.1", "pkg"),

@@ -340,7 +340,8 @@ fn dependency_edits(
         if json.get(kind.key()).and_then(Value::as_object).is_none() {
             continue;
         }
-        for (r, dep) in released {
+        // changesets 3.0.3 rewrites nothing for `none` releases.
+        for (r, dep) in released.iter().filter(|(r, _)| r.bump != BumpType::None) {
             let Some(spec) = npm_spec(json, kind, &r.name) else {
                 continue;
             };

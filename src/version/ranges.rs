@@ -221,12 +221,130 @@ pub fn rewritten_spec(
     let mut new = if rules.snapshot {
         dep.new_version.to_string()
     } else {
-        format!("{}{}", range_prefix(range_text), dep.new_version)
+        new_dependency_range(range_text, dep)
     };
     if workspace.is_some() {
         new = format!("workspace:{new}");
     }
     Some(new)
+}
+
+/// `getNewDependencyRange` (changesets 3.0.3): a bounded `>=a <b` keeps its upper bound while
+/// the new version satisfies it (else `<inc(new)`), otherwise prefix + new version.
+fn new_dependency_range(range: &str, dep: &ReleasedDep) -> String {
+    if range.contains('>')
+        && range.contains('<')
+        && !range.contains("||")
+        && let Some(comps) = node_comparators(range)
+        && comps.len() == 2
+    {
+        let lower = comps.iter().position(|c| c.starts_with('>'));
+        let upper = comps.iter().position(|c| c.starts_with('<'));
+        if let (Some(lo), Some(up)) = (lower, upper) {
+            let mut new_upper = comps[up].clone();
+            if !satisfies(dep.new_version, &new_upper) {
+                let inc = crate::plan::semver::inc(dep.new_version, dep.bump).unwrap_or_default();
+                new_upper = format!("<{inc}");
+            }
+            return if lo == 0 {
+                format!(">={} {new_upper}", dep.new_version)
+            } else {
+                format!("{new_upper} >={}", dep.new_version)
+            };
+        }
+    }
+    format!("{}{}", range_prefix(range), dep.new_version)
+}
+
+/// node-semver's comparators for one comparator set made of primitive comparators (`<`, `<=`,
+/// `>`, `>=`, `=`, bare, with x-ranges), after its x-range desugaring, `>=0.0.0` removal and
+/// de-duplication. `None` for shapes this does not model (carets, tildes, hyphens).
+fn node_comparators(set: &str) -> Option<Vec<String>> {
+    let mut tokens: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for tok in set.split_whitespace() {
+        if tok.chars().all(|c| matches!(c, '<' | '>' | '=')) {
+            pending.push_str(tok);
+            continue;
+        }
+        tokens.push(format!("{pending}{tok}"));
+        pending.clear();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for t in tokens {
+        let (op, rest) = ["<=", ">=", "<", ">", "="]
+            .into_iter()
+            .find_map(|op| t.strip_prefix(op).map(|r| (op, r)))
+            .unwrap_or(("", t.as_str()));
+        let rest = rest.trim_start_matches('=');
+        let rest = rest.strip_prefix('v').unwrap_or(rest);
+        if rest.starts_with(['^', '~']) || rest.contains(' ') {
+            return None;
+        }
+        let (core, suffix) = match rest.find(['-', '+']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let parts: Vec<&str> = core.split('.').collect();
+        let num = |i: usize| -> Option<u64> {
+            parts
+                .get(i)
+                .filter(|p| !matches!(**p, "x" | "X" | "*"))
+                .and_then(|p| p.parse().ok())
+        };
+        let (maj, min, pat) = (num(0), num(1), num(2));
+        let comps: Vec<String> = match (maj, min, pat) {
+            (Some(m), Some(n), Some(p)) => {
+                let op = if op == "=" { "" } else { op };
+                // The build part is dropped by node-semver's Comparator.
+                let pre = suffix.split('+').next().unwrap_or("");
+                vec![format!("{op}{m}.{n}.{p}{pre}")]
+            }
+            (None, _, _) => match op {
+                ">" | "<" => vec!["<0.0.0-0".into()],
+                _ => vec![],
+            },
+            (Some(m), n, _) => {
+                let x_minor = n.is_none();
+                let n = n.unwrap_or(0);
+                match op {
+                    "" | "=" => {
+                        if x_minor {
+                            vec![format!(">={m}.0.0"), format!("<{}.0.0-0", m + 1)]
+                        } else {
+                            vec![format!(">={m}.{n}.0"), format!("<{m}.{}.0-0", n + 1)]
+                        }
+                    }
+                    ">" => {
+                        if x_minor {
+                            vec![format!(">={}.0.0", m + 1)]
+                        } else {
+                            vec![format!(">={m}.{}.0", n + 1)]
+                        }
+                    }
+                    ">=" => vec![format!(">={m}.{n}.0")],
+                    "<" => vec![format!("<{m}.{n}.0-0")],
+                    "<=" => {
+                        if x_minor {
+                            vec![format!("<{}.0.0-0", m + 1)]
+                        } else {
+                            vec![format!("<{m}.{}.0-0", n + 1)]
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+        };
+        for c in comps {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    if out.len() > 1 {
+        out.retain(|c| c != ">=0.0.0");
+    }
+    Some(out)
 }
 
 /// `getVersionRangeType`.
@@ -334,7 +452,15 @@ mod tests {
         );
         assert_eq!(
             rewritten_spec(&major, ">=1 <2", p, &r).as_deref(),
-            Some(">=2.0.0")
+            Some(">=2.0.0 <3.0.0")
+        );
+        assert_eq!(
+            rewritten_spec(&patch, ">=1.0.0 <2.0.0", p, &r).as_deref(),
+            Some(">=1.0.1 <2.0.0")
+        );
+        assert_eq!(
+            rewritten_spec(&major, "<2 >=1", p, &r).as_deref(),
+            Some("<3.0.0 >=2.0.0")
         );
         assert_eq!(
             rewritten_spec(&major, "1.x", p, &r).as_deref(),

@@ -4,3 +4,5 @@ mod harness;
 mod list;
 mod plan_cases;
 mod plan_oracle;
+mod version_cases;
+mod version_diff;
