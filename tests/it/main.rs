@@ -6,3 +6,4 @@ mod plan_cases;
 mod plan_oracle;
 mod version_cases;
 mod version_diff;
+mod version_random;
