@@ -231,7 +231,7 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
     if args.dry_run {
         print_diff(&root, &edits.ops).map_err(CliError::user)?;
         ctx.console.info(&format!(
-            "dry run: {} file(s) would change; nothing written",
+            "dry run: {} edit(s), nothing written",
             edits.ops.len()
         ));
         return Ok(());

@@ -6,4 +6,5 @@ mod plan_cases;
 mod plan_oracle;
 mod version_cases;
 mod version_diff;
+mod version_props;
 mod version_random;
