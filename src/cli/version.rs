@@ -124,7 +124,11 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
         Some(tag) => {
             let template = config.snapshot.prerelease_template.as_deref().unwrap_or("");
             let commit = if template.contains("{commit}") || template.contains("{commit-short}") {
-                Some(crate::git::head_sha(&root).map_err(CliError::user)?)
+                Some(
+                    crate::git::Repo::open(&root)
+                        .and_then(|r| r.head_commit())
+                        .map_err(CliError::user)?,
+                )
             } else {
                 None
             };
@@ -258,11 +262,15 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
             .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("version"));
         let message = version::version_commit_message(&plan, skip_ci);
         let paths = touched_paths(&root, &edits.ops);
-        let skipped = crate::git::add_and_commit(&root, &paths, &message)
-            .map_err(|e| CliError::user(format!("files were updated but not committed: {e}")))?;
-        for e in skipped {
-            ctx.console.debug(&e.to_string());
+        for p in &paths {
+            // As in changesets, a path git refuses (a deleted, never-committed change file)
+            // is reported and skipped.
+            if let Err(e) = crate::git::add(&root, Path::new(p)) {
+                ctx.console.debug(&e.to_string());
+            }
         }
+        crate::git::commit(&root, &message)
+            .map_err(|e| CliError::user(format!("files were updated but not committed: {e}")))?;
         ctx.console
             .info("All files have been updated and committed. You're ready to publish!");
     } else {

@@ -59,12 +59,13 @@ pub fn dependents_graph(ws: &Workspace, workspace_protocol_only: bool) -> Depend
         known.insert(&root.name, (root.version.as_deref(), ".".to_string()));
         dependents.insert(root.name.clone(), Vec::new());
     }
-    for p in &ws.packages {
+    let packages = super::plan_packages(ws);
+    for p in packages {
         known.insert(&p.name, (p.version.as_deref(), p.dir.clone()));
         dependents.insert(p.name.clone(), Vec::new());
     }
     // Only workspace packages are dependents; the root's own dependencies are not walked.
-    for pkg in &ws.packages {
+    for pkg in packages {
         for (dep_name, raw) in all_dependencies(pkg) {
             let Some((version, dir)) = known.get(dep_name) else {
                 continue;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::changeset::{BumpType, ChangeFile, PreMode};
 use crate::settings::{Config, UpdateInternalDependents};
-use crate::workspace::{DepKind, Package, Workspace};
+use crate::workspace::{DepKind, Package, Tool, Workspace};
 
 pub use dependents::{DependentsGraph, GraphWarning, dependents_graph};
 use semver::PreNumber;
@@ -22,9 +22,14 @@ pub struct PlannedRelease {
     pub name: String,
     #[serde(rename = "type")]
     pub bump: BumpType,
+    /// Empty only for a `none` entry of a skipped package without a `version` (changesets
+    /// then omits the key, and so does the JSON here).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub old_version: String,
     /// Ids of the change files behind this release (empty for dependents and group members).
     pub changesets: Vec<String>,
+    /// Empty exactly when `old_version` is (a versionless skipped package).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub new_version: String,
 }
 
@@ -139,6 +144,7 @@ struct Rel {
 struct Ctx<'a> {
     input: &'a PlanInput<'a>,
     by_name: HashMap<&'a str, &'a Package>,
+    packages: &'a [Package],
     /// Pre numbering table (§4.3), present iff a pre state is.
     pre_numbers: Option<HashMap<String, u64>>,
 }
@@ -180,16 +186,27 @@ pub fn should_skip(pkg: &Package, config: &Config) -> bool {
         || pkg.version.as_deref().is_none_or(str::is_empty)
 }
 
+/// The packages changesets versions (`packages.packages`): the workspace packages, or the
+/// root package alone in a single-package repository.
+pub fn plan_packages(ws: &Workspace) -> &[Package] {
+    match (&ws.root_package, ws.tool) {
+        (Some(root), Tool::Root) => std::slice::from_ref(root),
+        _ => &ws.packages,
+    }
+}
+
 /// Computes the release plan exactly as `@changesets/assemble-release-plan` (changesets 3).
 pub fn assemble(input: &PlanInput) -> Result<ReleasePlan, PlanError> {
     let ws = input.workspace;
+    let packages = plan_packages(ws);
     let mut by_name = HashMap::new();
-    for p in &ws.packages {
+    for p in packages {
         by_name.insert(p.name.as_str(), p);
     }
     let mut ctx = Ctx {
         input,
         by_name,
+        packages,
         pre_numbers: None,
     };
 
@@ -210,7 +227,7 @@ pub fn assemble(input: &PlanInput) -> Result<ReleasePlan, PlanError> {
     if let (Some(pre), Some(nums)) = (input.pre_state, &ctx.pre_numbers)
         && pre.mode == PreMode::Exit
     {
-        for pkg in &ws.packages {
+        for pkg in ctx.packages {
             if ctx.skipped(pkg) {
                 continue;
             }
@@ -308,7 +325,7 @@ fn relevant_changesets(ctx: &Ctx) -> Result<Vec<ChangeFile>, PlanError> {
 /// The closest workspace package name (edit distance ≤ a third of the name, at least 2).
 fn suggest(name: &str, ws: &Workspace) -> Option<String> {
     let limit = (name.chars().count() / 3).max(2);
-    ws.packages
+    plan_packages(ws)
         .iter()
         .map(|p| (levenshtein(name, &p.name), &p.name))
         .filter(|(d, _)| *d <= limit)
@@ -351,7 +368,7 @@ fn pre_numbers(ctx: &Ctx) -> Result<Option<HashMap<String, u64>>, PlanError> {
         return Ok(None);
     }
     let mut nums = HashMap::new();
-    for pkg in &ctx.input.workspace.packages {
+    for pkg in ctx.packages {
         if ctx.skipped(pkg) {
             continue;
         }
@@ -540,7 +557,14 @@ fn highest_version(
         let pkg = group_member(ctx, kind, group, name)?;
         let v = pkg.version.clone().unwrap_or_default();
         let higher = match &highest {
-            None => true,
+            // A versionless member seen first leaves the maximum unset (`undefined == null`);
+            // seen later it is an invalid version, as in changesets.
+            None => {
+                if v.is_empty() {
+                    continue;
+                }
+                true
+            }
             Some(h) => semver::gt(&v, h).ok_or_else(|| PlanError::InvalidVersion {
                 package: pkg.name.clone(),
                 version: v.clone(),

@@ -5,15 +5,45 @@ use nodejs_semver::{Identifier, Range, Version};
 
 use crate::changeset::BumpType;
 
-/// `semver.validRange(r) != null`, and the parsed range.
+/// `new Range(r)` in node-semver (`validRange(r) != null`), and the parsed range.
+/// nodejs-semver is more lenient in two spots, corrected here: an alternative that ends in a
+/// bare operator (`1.2.3 ^`, `1.2.3 -`) is invalid, and an empty `||` alternative
+/// (`^1.0.0 ||`) makes the whole range `*`.
 pub fn parse_range(range: &str) -> Option<Range> {
-    Range::parse(range).ok()
+    let parts: Vec<&str> = range.split("||").map(str::trim).collect();
+    let dangling = |p: &str| {
+        p.split_whitespace()
+            .last()
+            .is_some_and(|t| t.chars().all(|c| "^~><=-".contains(c)))
+    };
+    if parts.iter().any(|p| dangling(p)) {
+        return None;
+    }
+    if parts.len() > 1 && parts.iter().any(|p| p.is_empty()) {
+        for p in parts.iter().filter(|p| !p.is_empty()) {
+            Range::parse(p).ok()?;
+        }
+        return Range::parse("*").ok();
+    }
+    // nodejs-semver turns an alternative whose comparators do not intersect (`1 2`) into a
+    // union; node-semver keeps it as a range that matches nothing.
+    let mut kept = Vec::new();
+    for p in &parts {
+        let parsed = Range::parse(p).ok()?;
+        if !parsed.to_string().contains("||") {
+            kept.push(*p);
+        }
+    }
+    if kept.is_empty() {
+        return Range::parse("<0.0.0-0").ok();
+    }
+    Range::parse(kept.join(" || ")).ok()
 }
 
 /// `semver.satisfies(version, range)` without `includePrerelease`.
 pub fn satisfies(version: &str, range: &str) -> bool {
-    match (Version::parse(version), Range::parse(range)) {
-        (Ok(v), Ok(r)) => r.satisfies(&v),
+    match (Version::parse(version), parse_range(range)) {
+        (Ok(v), Some(r)) => r.satisfies(&v),
         _ => false,
     }
 }
@@ -27,7 +57,17 @@ pub fn inc(version: &str, bump: BumpType) -> Option<String> {
         BumpType::Minor => "minor",
         BumpType::Major => "major",
     };
-    v.inc(release, None, None).ok().map(|v| v.to_string())
+    v.inc(release, None, None).ok().map(|v| format_version(&v))
+}
+
+/// node-semver's `SemVer.format()`: build metadata is never part of the result.
+fn format_version(v: &Version) -> String {
+    let mut s = format!("{}.{}.{}", v.major(), v.minor(), v.patch());
+    for (i, id) in v.pre_release().iter().enumerate() {
+        s.push(if i == 0 { '-' } else { '.' });
+        s.push_str(&id.to_string());
+    }
+    s
 }
 
 /// `semver.gt(a, b)`; `None` when either is not a version.
@@ -99,6 +139,8 @@ mod tests {
         assert_eq!(inc("1.0.0-beta.0", BumpType::Major).unwrap(), "1.0.0");
         assert_eq!(inc("1.2.3", BumpType::Major).unwrap(), "2.0.0");
         assert_eq!(inc("nope", BumpType::Major), None);
+        assert_eq!(inc("1.0.0-rc.1+build.5", BumpType::Patch).unwrap(), "1.0.0");
+        assert_eq!(inc("1.0.0+build.5", BumpType::Patch).unwrap(), "1.0.1");
     }
 
     #[test]
@@ -108,6 +150,15 @@ mod tests {
         assert!(satisfies("1.1.0-beta.1", "^1.1.0-beta.0"));
         assert!(!satisfies("1.0.0", "latest"));
         assert!(satisfies("1.0.0", ""));
+        // Where nodejs-semver alone would disagree with node-semver.
+        assert!(satisfies("3.0.0", "^1.0.0 ||"));
+        assert!(!satisfies("1.1.0-beta.0", "|| ^1"));
+        assert!(parse_range("1.2.3 ^").is_none());
+        assert!(parse_range("1.2.3 - ").is_none());
+        assert!(parse_range("^ 1.2").is_some());
+        assert!(parse_range("1 2").is_some());
+        assert!(!satisfies("2.0.0", "1 2"));
+        assert!(satisfies("3.1.0", "1 2 || ^3"));
     }
 
     #[test]

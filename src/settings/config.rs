@@ -6,9 +6,9 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
+use super::glob::PicoGlob as NameGlob;
 use super::{
     Access, Config, ModuleSetting, PrivatePackages, SnapshotConfig, UpdateInternalDependents,
 };
@@ -541,34 +541,6 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
     }
 }
 
-/// A picomatch-style pattern over package names: `*` stops at `/`, a leading `!` negates.
-struct NameGlob {
-    negated: bool,
-    matcher: GlobMatcher,
-}
-
-impl NameGlob {
-    fn new(pattern: &str) -> Result<Self, String> {
-        let (negated, body) = match pattern.strip_prefix('!') {
-            Some(rest) if !rest.starts_with('(') => (true, rest),
-            _ => (false, pattern),
-        };
-        let glob = GlobBuilder::new(body)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .build()
-            .map_err(|e| e.kind().to_string())?;
-        Ok(NameGlob {
-            negated,
-            matcher: glob.compile_matcher(),
-        })
-    }
-    /// `picomatch(pattern)(name)`: a negated pattern matches what its body does not.
-    fn is_match(&self, name: &str) -> bool {
-        self.matcher.is_match(name) != self.negated
-    }
-}
-
 /// The config with globs resolved against the workspace into package names, after
 /// changesets' workspace rules. Warnings (unmatched globs) are for the user to see.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -585,19 +557,7 @@ impl ResolvedConfig {
     fn glob_match(names: &[&str], patterns: &[NameGlob]) -> Vec<String> {
         names
             .iter()
-            .filter(|name| {
-                let mut passed = false;
-                for m in patterns {
-                    if !passed {
-                        if !m.negated && m.is_match(name) {
-                            passed = true;
-                        }
-                    } else if m.negated && !m.is_match(name) {
-                        passed = false;
-                    }
-                }
-                passed
-            })
+            .filter(|name| super::glob::passes(patterns, name))
             .map(|s| s.to_string())
             .collect()
     }
@@ -927,20 +887,6 @@ mod tests {
         assert_eq!(problems.len(), 2);
     }
 
-    #[test]
-    fn name_globs() {
-        let g = NameGlob::new("@scope/*").unwrap();
-        assert!(g.is_match("@scope/a"));
-        assert!(!g.is_match("@scope/a/b"));
-        assert!(!NameGlob::new("*").unwrap().is_match("@scope/a"));
-        let names = ["@s/a", "@s/b", "c"];
-        let pats = [
-            NameGlob::new("@s/*").unwrap(),
-            NameGlob::new("!@s/b").unwrap(),
-        ];
-        assert_eq!(ResolvedConfig::glob_match(&names, &pats), ["@s/a"]);
-    }
-
     fn pkg(name: &str, private: bool, deps: &[(&str, DepKind, &str)]) -> Package {
         Package {
             name: name.into(),
@@ -950,14 +896,10 @@ mod tests {
             private,
             ecosystem: Ecosystem::Npm,
             is_root: false,
+            unnamed: false,
             dependencies: deps
                 .iter()
-                .map(|(n, k, r)| crate::workspace::Dependency {
-                    name: n.to_string(),
-                    target: n.to_string(),
-                    kind: *k,
-                    range: r.to_string(),
-                })
+                .map(|(n, k, r)| crate::workspace::Dependency::npm(n, n, *k, r))
                 .collect(),
         }
     }

@@ -88,6 +88,7 @@ impl Default for Config {
 }
 
 mod config;
+pub(crate) mod glob;
 mod relay_toml;
 
 pub use config::{

@@ -31,8 +31,10 @@ fn pkg(name: &str, version: &str, deps: &[(&str, DepKind, &str)]) -> Package {
                 target: n.to_string(),
                 kind: *k,
                 range: r.to_string(),
+                ..Default::default()
             })
             .collect(),
+        ..Default::default()
     }
 }
 

@@ -52,6 +52,7 @@ pub struct CaseConfig {
     pub fixed: Vec<Vec<String>>,
     pub linked: Vec<Vec<String>>,
     pub ignore: Vec<String>,
+    pub update_internal_dependencies: String,
     pub private_packages: CasePrivate,
     pub bump_versions_with_workspace_protocol_only: bool,
     pub update_internal_dependents: String,
@@ -65,6 +66,7 @@ impl Default for CaseConfig {
             fixed: vec![],
             linked: vec![],
             ignore: vec![],
+            update_internal_dependencies: "patch".into(),
             private_packages: CasePrivate::default(),
             bump_versions_with_workspace_protocol_only: false,
             update_internal_dependents: "out-of-range".into(),
@@ -94,6 +96,9 @@ pub struct Case {
     pub pre_state: Option<PlanPreState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<CaseSnapshot>,
+    /// A single-package repository: `root` is the only package (changesets' `root` tool).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub single: bool,
 }
 
 /// Owned inputs for [`PlanInput`].
@@ -162,6 +167,11 @@ impl Case {
             fixed: c.fixed.clone(),
             linked: c.linked.clone(),
             ignore: c.ignore.clone(),
+            update_internal_dependencies: if c.update_internal_dependencies == "minor" {
+                BumpType::Minor
+            } else {
+                BumpType::Patch
+            },
             private_packages: PrivatePackages {
                 version: c.private_packages.version,
                 tag: false,
@@ -184,9 +194,13 @@ impl Case {
         Inputs {
             workspace: Workspace {
                 root: PathBuf::from("/repo"),
-                tool: Tool::Pnpm,
+                tool: if self.single { Tool::Root } else { Tool::Pnpm },
                 root_package: Some(package(&self.root_package(), true)),
-                packages: self.packages.iter().map(|p| package(p, false)).collect(),
+                packages: if self.single {
+                    Vec::new()
+                } else {
+                    self.packages.iter().map(|p| package(p, false)).collect()
+                },
                 catalogs: Default::default(),
             },
             changesets: self.changesets.clone(),
@@ -269,7 +283,7 @@ pub fn pre(mode: PreMode, tag: &str) -> Option<PlanPreState> {
 
 // ---- random cases ----
 
-const VERSIONS: [&str; 10] = [
+const VERSIONS: [&str; 12] = [
     "1.0.0",
     "1.0.0",
     "0.1.0",
@@ -280,6 +294,8 @@ const VERSIONS: [&str; 10] = [
     "1.0.0-beta.3",
     "2.0.0-alpha.1",
     "1.0.1-beta",
+    "1.0.0-rc.1+build.5",
+    "0.0.0",
 ];
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -289,6 +305,28 @@ fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
 fn spec(rng: &mut StdRng, dep: &CasePackage) -> String {
     let v = dep.version.clone().unwrap_or_default();
     let other = pick(rng, &VERSIONS).to_string();
+    if rng.random_bool(0.2) {
+        // Range syntaxes where a lenient parser could disagree with node-semver.
+        const ODD: [&str; 16] = [
+            "^1",
+            "1.0",
+            "~1.2",
+            ">1.0.0 <2",
+            "1.0.0 - 2.0.0",
+            "x",
+            "=1.0.0",
+            "v1.0.0",
+            "^1.0.0-0",
+            "< 2",
+            "1.x || >=2.3",
+            "~>1.0",
+            "workspace:^1",
+            "^1.0.0 ||",
+            "1.2.3 ^",
+            ">=1.1.0-beta.0",
+        ];
+        return pick::<&str>(rng, &ODD).to_string();
+    }
     match rng.random_range(0..24) {
         0..=3 => format!("^{v}"),
         4 => format!("~{v}"),
@@ -327,6 +365,10 @@ pub fn random_case(seed: u64) -> Case {
             };
             let mut p = pkg(&name, pick::<&str>(&mut rng, &VERSIONS));
             p.private = rng.random_bool(0.12);
+            // Private apps often have no version at all.
+            if p.private && rng.random_bool(0.15) {
+                p.version = None;
+            }
             p
         })
         .collect();
@@ -377,6 +419,9 @@ pub fn random_case(seed: u64) -> Case {
         config.update_internal_dependents = "always".into();
     }
     config.only_update_peer_dependents_when_out_of_range = rng.random_bool(0.2);
+    if rng.random_bool(0.2) {
+        config.update_internal_dependencies = "minor".into();
+    }
 
     let mut changesets = Vec::new();
     let k = rng.random_range(0..=5);
@@ -388,8 +433,26 @@ pub fn random_case(seed: u64) -> Case {
         };
         let m = rng.random_range(0..=3);
         let mut releases: Vec<(String, String)> = Vec::new();
+        // Mostly keep a change file to skipped or to versioned packages only, so that the
+        // "mixed changeset" error does not swallow most cases.
+        let skipped = |p: &CasePackage| {
+            config.ignore.contains(&p.name)
+                || (p.private && !config.private_packages.version)
+                || p.version.is_none()
+        };
+        let class = rng.random_bool(0.15);
+        let pool: Vec<String> = if rng.random_bool(0.9) {
+            let same: Vec<String> = packages
+                .iter()
+                .filter(|p| skipped(p) == class)
+                .map(|p| p.name.clone())
+                .collect();
+            if same.is_empty() { names.clone() } else { same }
+        } else {
+            names.clone()
+        };
         for _ in 0..m {
-            let name = pick(&mut rng, &names).clone();
+            let name = pick(&mut rng, &pool).clone();
             if releases.iter().any(|(n, _)| *n == name) {
                 continue;
             }
@@ -435,5 +498,6 @@ pub fn random_case(seed: u64) -> Case {
         config,
         pre_state,
         snapshot,
+        single: false,
     }
 }

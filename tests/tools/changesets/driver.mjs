@@ -48,15 +48,18 @@ function run(c) {
     relativeDir: ".",
     packageJson: manifest(c.root ?? { name: "root", private: true }),
   };
+  // `single`: a one-package repository, where manypkg's root tool lists the root as the package.
   const packages = {
-    tool: "pnpm",
+    tool: c.single ? "root" : "pnpm",
     rootDir: ROOT,
     rootPackage,
-    packages: c.packages.map((p) => ({
-      dir: path.posix.join(ROOT, p.dir),
-      relativeDir: p.dir,
-      packageJson: manifest(p),
-    })),
+    packages: c.single
+      ? [rootPackage]
+      : c.packages.map((p) => ({
+          dir: path.posix.join(ROOT, p.dir),
+          relativeDir: p.dir,
+          packageJson: manifest(p),
+        })),
   };
   const cfg = c.config ?? {};
   const config = {
