@@ -750,6 +750,7 @@ mod tests {
             ecosystem: crate::workspace::Ecosystem::Npm,
             is_root: false,
             dependencies: Vec::new(),
+            ..Default::default()
         }
     }
 

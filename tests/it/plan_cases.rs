@@ -136,6 +136,7 @@ fn package(p: &CasePackage, is_root: bool) -> Package {
                 target: name.clone(),
                 kind,
                 range: range.clone(),
+                ..Default::default()
             });
         }
     }
@@ -148,6 +149,7 @@ fn package(p: &CasePackage, is_root: bool) -> Package {
         ecosystem: Ecosystem::Npm,
         is_root,
         dependencies,
+        ..Default::default()
     }
 }
 
