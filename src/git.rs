@@ -4,7 +4,7 @@
 //! <merge-base>` (tracked files, committed or not; untracked files are not seen, as in
 //! changesets), the change files added since a ref, and the commit that added a file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -352,6 +352,76 @@ pub fn tag(cwd: &Path, name: &str) -> Result<(), GitError> {
     git(cwd, &["tag", name, "-m", name]).map(drop)
 }
 
+/// For each path (relative to `root`, forward slashes), the full sha of the commit that added
+/// it, following renames — what changesets gets from one
+/// `git log --diff-filter=A --follow --max-count=1 <path>` per file, here in a single
+/// `git log` pass over `dir`. Paths never committed (or no git at all) are absent.
+pub fn commits_that_add_files(
+    root: &Path,
+    dir: &str,
+    paths: &[String],
+) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    if paths.is_empty() {
+        return found;
+    }
+    let Ok(log) = git(
+        root,
+        &[
+            "log",
+            "-M",
+            "--relative",
+            "--diff-filter=AR",
+            "--name-status",
+            "-z",
+            "--pretty=format:%x01%H",
+            "--",
+            dir,
+        ],
+    ) else {
+        return found;
+    };
+    // Name each wanted path is known by at the commit being read (renames walk it back).
+    let mut tracked: BTreeMap<String, String> =
+        paths.iter().map(|p| (p.clone(), p.clone())).collect();
+    for record in log.split('\u{1}').filter(|r| !r.is_empty()) {
+        // `<sha>\n<status>\0<path>\0[<new path>\0]...`
+        let Some((sha, rest)) = record.split_once('\n') else {
+            continue;
+        };
+        let sha = sha.trim().to_string();
+        let fields: Vec<&str> = rest.split('\0').filter(|f| !f.is_empty()).collect();
+        let mut i = 0;
+        while i < fields.len() {
+            let status = fields[i];
+            if status.starts_with('R') || status.starts_with('C') {
+                if let (Some(old), Some(new)) = (fields.get(i + 1), fields.get(i + 2))
+                    && status.starts_with('R')
+                {
+                    for (want, name) in tracked.iter_mut() {
+                        if name == new && !found.contains_key(want) {
+                            *name = old.to_string();
+                        }
+                    }
+                }
+                i += 3;
+            } else {
+                if status.starts_with('A')
+                    && let Some(path) = fields.get(i + 1)
+                {
+                    for (want, name) in &tracked {
+                        if name == path && !found.contains_key(want) {
+                            found.insert(want.clone(), sha.clone());
+                        }
+                    }
+                }
+                i += 2;
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,5 +656,40 @@ mod tests {
             git_out(&clone, &["rev-parse", "--is-shallow-repository"]),
             "false"
         );
+    }
+
+    #[test]
+    fn add_commits_follow_renames() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        sh(root, &["init", "-q", "-b", "main"]);
+        std::fs::create_dir_all(root.join(".changeset/pre")).unwrap();
+        std::fs::write(
+            root.join(".changeset/x.md"),
+            "---\n\"a\": patch\n---\n\nsome longer text here\n",
+        )
+        .unwrap();
+        sh(root, &["add", "."]);
+        sh(root, &["commit", "-qm", "one"]);
+        let first = Repo::open(root).unwrap().head_commit().unwrap();
+        sh(root, &["mv", ".changeset/x.md", ".changeset/pre/x.md"]);
+        sh(root, &["commit", "-qm", "two"]);
+        std::fs::write(root.join(".changeset/y.md"), "y").unwrap();
+        sh(root, &["add", "."]);
+        sh(root, &["commit", "-qm", "three"]);
+        let third = Repo::open(root).unwrap().head_commit().unwrap();
+        std::fs::write(root.join(".changeset/z.md"), "z").unwrap();
+        let got = commits_that_add_files(
+            root,
+            ".changeset",
+            &[
+                ".changeset/pre/x.md".into(),
+                ".changeset/y.md".into(),
+                ".changeset/z.md".into(),
+            ],
+        );
+        assert_eq!(got.get(".changeset/pre/x.md"), Some(&first));
+        assert_eq!(got.get(".changeset/y.md"), Some(&third));
+        assert_eq!(got.get(".changeset/z.md"), None);
     }
 }

@@ -6,6 +6,7 @@ mod init;
 mod list;
 mod pre;
 mod status;
+mod version;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,8 @@ pub enum Command {
     Pre(pre::PreArgs),
     /// Show the release plan for the pending change files; exit 1 if changed packages have none
     Status(status::StatusArgs),
+    /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
+    Version(version::VersionArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -177,6 +180,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::Add(args) => add::run(ctx, args),
         Command::Pre(args) => pre::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
+        Command::Version(args) => version::run(ctx, args),
     }
 }
 
