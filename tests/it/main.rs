@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one shared harness.
 
 mod add;
+mod add_diff;
 mod changeset;
 mod config;
 mod graph;
