@@ -1,7 +1,10 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+pub mod add;
+mod init;
 mod list;
+mod pre;
 mod status;
 
 use std::fmt;
@@ -52,6 +55,12 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Create .changeset/config.json and .changeset/README.md (never overwrites)
+    Init(init::InitArgs),
+    /// Write a change file (interactive, or with --major/--minor/--patch and -m)
+    Add(add::AddArgs),
+    /// Enter or exit pre-release mode
+    Pre(pre::PreArgs),
     /// Show the release plan for the pending change files; exit 1 if changed packages have none
     Status(status::StatusArgs),
 }
@@ -164,6 +173,9 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Init(args) => init::run(ctx, args),
+        Command::Add(args) => add::run(ctx, args),
+        Command::Pre(args) => pre::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
     }
 }

@@ -136,9 +136,7 @@ fn package(p: &CasePackage, is_root: bool) -> Package {
                 target: name.clone(),
                 kind,
                 range: range.clone(),
-                path: None,
-                inherited: false,
-                platform: None,
+                ..Default::default()
             });
         }
     }
@@ -150,8 +148,8 @@ fn package(p: &CasePackage, is_root: bool) -> Package {
         private: p.private,
         ecosystem: Ecosystem::Npm,
         is_root,
-        unnamed: false,
         dependencies,
+        ..Default::default()
     }
 }
 
