@@ -381,7 +381,7 @@ impl GraphqlDouble {
                 }
                 let mut body = vec![0; len];
                 let _ = reader.read_exact(&mut body);
-                let reply = if auth.to_ascii_lowercase() != "authorization: token test-token" {
+                let reply = if !auth.eq_ignore_ascii_case("authorization: token test-token") {
                     serde_json::json!({"message": "Bad credentials"})
                 } else {
                     let q: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -453,7 +453,7 @@ fn answer(query: &str) -> serde_json::Value {
                 json!({
                     "url": format!("https://github.com/{repo}/pull/{n}"),
                     "author": {"login": format!("user{n}"), "url": format!("https://github.com/user{n}")},
-                    "mergeCommit": if n % 2 == 0 { json!({"commitUrl": format!("https://github.com/{repo}/commit/abcdef{n}"), "abbreviatedOid": format!("abcdef{n}")}) } else { serde_json::Value::Null }
+                    "mergeCommit": if n.is_multiple_of(2) { json!({"commitUrl": format!("https://github.com/{repo}/commit/abcdef{n}"), "abbreviatedOid": format!("abcdef{n}")}) } else { serde_json::Value::Null }
                 })
             };
             data[key.as_str()][format!("pull__{n}")] = value;
