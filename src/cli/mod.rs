@@ -2,6 +2,7 @@
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
 mod list;
+mod pack;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,8 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Build npm-identical tarballs of the publishable packages
+    Pack(pack::PackArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -161,6 +164,7 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Pack(args) => pack::run(ctx, args),
     }
 }
 
