@@ -3,3 +3,4 @@
 mod harness;
 mod list;
 mod pack;
+mod pack_pnpm;
