@@ -3,4 +3,5 @@
 mod harness;
 mod list;
 mod pack;
+mod pack_cli;
 mod pack_pnpm;
