@@ -132,7 +132,8 @@ fn failing_script_aborts_with_its_output_and_writes_nothing() {
 /// second (good) package is not written either.
 #[test]
 fn bad_inputs_fail_cleanly() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "missing-main",
             vec![(
