@@ -5,3 +5,4 @@ mod list;
 mod pack;
 mod pack_cli;
 mod pack_pnpm;
+mod workspace;
