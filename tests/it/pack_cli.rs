@@ -439,3 +439,76 @@ fn packs_all_publishable_packages_and_the_tarball_installs() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "hello from lib");
 }
+
+/// The library entry the publish step uses: `Lifecycle::Publish` runs `prepublishOnly` first,
+/// and `Packed` carries the publish-time manifest and digests of its own bytes.
+#[test]
+fn pack_package_api_for_publish() {
+    use relay::pack::{Lifecycle, PackOptions, pack_package};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("ws");
+    let log = tmp.path().join("events");
+    let rec = |e: &str| format!("echo {e} >> {}", log.display());
+    let manifest = serde_json::json!({
+        "name": "@ws/a", "version": "2.0.0",
+        "dependencies": {"@ws/b": "workspace:^"},
+        "scripts": {"prepublishOnly": rec("prepublishOnly"), "prepack": rec("prepack"),
+                    "prepare": rec("prepare"), "postpack": rec("postpack")}
+    });
+    write_tree(
+        &root,
+        &[
+            ("package.json", r#"{"name":"root","private":true}"#),
+            ("pnpm-workspace.yaml", "packages:\n  - packages/*\n"),
+            (
+                "packages/a/package.json",
+                &serde_json::to_string(&manifest).unwrap(),
+            ),
+            (
+                "packages/b/package.json",
+                r#"{"name":"@ws/b","version":"3.1.0"}"#,
+            ),
+        ],
+    );
+    let ws = relay::workspace::discover(&root).unwrap();
+    let pkg = ws.get("@ws/a").unwrap();
+    let opts = PackOptions {
+        lifecycle: Lifecycle::Publish,
+        ..Default::default()
+    };
+    let packed = pack_package(&ws, pkg, &opts).unwrap();
+    assert_eq!(
+        fs::read_to_string(&log).unwrap(),
+        "prepublishOnly\nprepack\nprepare\npostpack\n"
+    );
+    assert_eq!(packed.manifest["dependencies"]["@ws/b"], "^3.1.0");
+    // pnpm strips the lifecycle scripts from the published manifest.
+    assert_eq!(packed.manifest["scripts"], serde_json::json!({}));
+    assert_eq!(packed.filename, "ws-a-2.0.0.tgz");
+    let (sha1, integrity) = relay::pack::digests(&packed.tarball);
+    assert_eq!(
+        (packed.shasum.as_str(), packed.integrity.as_str()),
+        (sha1.as_str(), integrity.as_str())
+    );
+    assert_eq!(packed.size, packed.tarball.len() as u64);
+    // The manifest field is exactly what the tarball holds.
+    let tar = gunzip(&packed.tarball);
+    let mut ar = tar::Archive::new(&tar[..]);
+    let mut e = ar.entries().unwrap().next().unwrap().unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&bytes).unwrap(),
+        packed.manifest
+    );
+
+    // With ignore_scripts nothing runs.
+    fs::remove_file(&log).unwrap();
+    let opts = PackOptions {
+        ignore_scripts: true,
+        lifecycle: Lifecycle::Publish,
+        ..Default::default()
+    };
+    pack_package(&ws, pkg, &opts).unwrap();
+    assert!(!log.exists());
+}
