@@ -171,23 +171,38 @@ pub fn select(input: &WalkInput<'_>) -> Result<Selection, PackError> {
     let mut seen = HashSet::new();
     let files = walk_package(
         input.dir,
+        input.dir,
         input.manifest,
         ROOT_FILES,
         &input.out_of_tree_rules,
-        true,
         &mut seen,
     )?;
-    Ok(Selection { files })
+    // The final sort, on the paths as npm-packlist hands them to tar (`./` before `@`).
+    let mut out: Vec<String> = files
+        .into_iter()
+        .map(|e| {
+            if e.starts_with('@') {
+                format!("./{e}")
+            } else {
+                e
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| pack_sort(a, b));
+    Ok(Selection { files: out })
 }
 
+/// Walks one package (the project, or a bundled dependency under it) and returns its files,
+/// bundled dependencies included, as paths relative to `top` (the project being packed).
 fn walk_package(
+    top: &Path,
     dir: &Path,
     manifest: &Value,
     ignore_files: &'static [Kind],
     extra_defaults: &[String],
-    project_root: bool,
     seen: &mut HashSet<PathBuf>,
 ) -> Result<Vec<String>, PackError> {
+    let project_root = top == dir;
     let mut defaults: Vec<String> = DEFAULTS.iter().map(|s| s.to_string()).collect();
     defaults.extend(extra_defaults.iter().cloned());
     let mut w = Walker {
@@ -201,6 +216,15 @@ fn walk_package(
     };
     let mut result = Vec::new();
     walk_dir(&mut w, dir, Some(manifest), &mut result)?;
+    if !project_root {
+        let rel_dir = dir
+            .strip_prefix(top)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        for f in &mut result {
+            *f = format!("{rel_dir}/{f}");
+        }
+    }
 
     // gatherBundles
     let canon = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -231,7 +255,7 @@ fn walk_package(
             if !declared {
                 continue;
             }
-            let Some(dep_dir) = resolve_node_module(dir, &dep) else {
+            let Some(dep_dir) = resolve_node_module(dir, top, &dep) else {
                 continue;
             };
             let dep_manifest_path = dep_dir.join("package.json");
@@ -246,51 +270,39 @@ fn walk_package(
                 .map(|m| m.file_type().is_symlink())
                 .unwrap_or(false);
             let files = walk_package(
+                top,
                 &dep_dir,
                 &dep_manifest,
                 if is_link { ROOT_FILES } else { BUNDLED_FILES },
                 &[],
-                false,
                 seen,
             )?;
-            let Ok(rel_from) = dep_dir.strip_prefix(dir) else {
-                continue;
-            };
-            let rel_from = rel_from.to_string_lossy().replace('\\', "/");
             for f in files {
-                let f = f.strip_prefix("./").unwrap_or(&f);
-                let joined = format!("{rel_from}/{f}");
-                if !result.contains(&joined) {
-                    result.push(joined);
+                if !result.contains(&f) {
+                    result.push(f);
                 }
             }
         }
     }
-
-    // The final sort, on the paths as npm-packlist hands them to tar (`./` before `@`).
-    let mut out: Vec<String> = result
-        .into_iter()
-        .map(|e| {
-            if e.starts_with('@') {
-                format!("./{e}")
-            } else {
-                e
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| pack_sort(a, b));
-    Ok(out)
+    Ok(result)
 }
 
-/// Finds `node_modules/<name>` from `from` upwards, staying inside `from` (bundles can only
-/// contain what lives under the package).
-fn resolve_node_module(from: &Path, name: &str) -> Option<PathBuf> {
-    let p = from.join("node_modules").join(name);
-    if p.join("package.json").is_file() {
-        Some(p)
-    } else {
-        None
+/// Node's lookup of `node_modules/<name>` from `from` upwards, staying inside `top` (a bundle
+/// can only contain what lives under the package being packed).
+fn resolve_node_module(from: &Path, top: &Path, name: &str) -> Option<PathBuf> {
+    for d in from.ancestors() {
+        if !d.starts_with(top) {
+            break;
+        }
+        if d.file_name().is_some_and(|n| n == "node_modules") {
+            continue;
+        }
+        let p = d.join("node_modules").join(name);
+        if p.join("package.json").is_file() {
+            return Some(p);
+        }
     }
+    None
 }
 
 fn base_name(p: &Path) -> String {
