@@ -3,9 +3,10 @@
 //! last matching rule wins; see `npm-registry.md` §11 for the rules themselves.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::Value;
 
@@ -73,32 +74,49 @@ const ROOT_FILES: &[Kind] = &[
 ];
 const BUNDLED_FILES: &[Kind] = &[Kind::PackageJson, Kind::Strict];
 
-/// Compiles the lines of an ignore file (or an injected rule list) as ignore-walk does.
-fn parse_rules(text: &str) -> Vec<Rule> {
-    text.split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(Rule::new)
-        .collect()
+type Rules = Arc<Vec<Rule>>;
+
+/// Compiles the lines of an ignore file (or an injected rule list) as ignore-walk does. Compiled
+/// rule sets are cached by text: the same default and strict rules recur in every directory of
+/// every package, and compiling globs dominates the walk otherwise.
+fn parse_rules(text: &str) -> Rules {
+    static CACHE: LazyLock<Mutex<HashMap<String, Rules>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    if let Ok(cache) = CACHE.lock()
+        && let Some(r) = cache.get(text)
+    {
+        return Arc::clone(r);
+    }
+    let rules: Rules = Arc::new(
+        text.split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(Rule::new)
+            .collect(),
+    );
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.insert(text.to_string(), Arc::clone(&rules));
+    }
+    rules
 }
 
 struct Walker<'p> {
     path: PathBuf,
     basename: String,
     ignore_files: &'static [Kind],
-    rules: Vec<(Kind, Vec<Rule>)>,
+    rules: Vec<(Kind, Rules)>,
     parent: Option<&'p Walker<'p>>,
     exact: bool,
     required_files: Vec<String>,
 }
 
 impl Walker<'_> {
-    fn rules_of(&self, kind: Kind) -> Option<&Vec<Rule>> {
+    fn rules_of(&self, kind: Kind) -> Option<&Rules> {
         self.rules.iter().find(|(k, _)| *k == kind).map(|(_, r)| r)
     }
 
-    fn set_rules(&mut self, kind: Kind, rules: Option<Vec<Rule>>) {
+    fn set_rules(&mut self, kind: Kind, rules: Option<Rules>) {
         self.rules.retain(|(k, _)| *k != kind);
         if let Some(r) = rules {
             self.rules.push((kind, r));
@@ -121,7 +139,7 @@ impl Walker<'_> {
             let Some(rules) = self.rules_of(*kind) else {
                 continue;
             };
-            for rule in rules {
+            for rule in rules.iter() {
                 if rule.negate == included {
                     continue;
                 }

@@ -488,6 +488,22 @@ fn corpus() -> Vec<Fixture> {
             ],
         ),
         (
+            "linked-bundled-dep",
+            r#"{"name":"linked-bundle","version":"1.0.0","dependencies":{"local":"file:vendor/local"},"bundleDependencies":["local"],"files":["index.js"]}"#,
+            vec![
+                ("index.js", "i"),
+                (
+                    "vendor/local/package.json",
+                    r#"{"name":"local","version":"1.0.0"}"#,
+                ),
+                ("vendor/local/lib/l.js", "l"),
+                ("vendor/local/x.log", "x"),
+                ("vendor/local/.npmignore", "*.log\n"),
+                ("vendor/local/.DS_Store", "d"),
+                ("node_modules/local", "@link:../vendor/local"),
+            ],
+        ),
+        (
             "directories-bin-and-string-bin",
             r#"{"name":"@scope/dirbin","version":"1.0.0","directories":{"bin":"./tools"},"files":["lib"]}"#,
             vec![
