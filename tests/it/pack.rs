@@ -789,9 +789,11 @@ fn random_trees_match_npm_pack() {
         if rng.random_bool(0.3) {
             let n = rng.random_range(1..4);
             let files: Vec<String> = (0..n)
-                .map(|_| match rng.random_range(0..3) {
+                .map(|_| match rng.random_range(0..5) {
                     0 => DIRS[rng.random_range(0..DIRS.len())].to_string(),
                     1 => paths[rng.random_range(0..paths.len())].clone(),
+                    2 => format!("{}/*", DIRS[rng.random_range(0..DIRS.len())]),
+                    3 => format!("!{}", paths[rng.random_range(0..paths.len())]),
                     _ => format!("*.{}", ["js", "md", "ts"][rng.random_range(0..3)]),
                 })
                 .collect();
