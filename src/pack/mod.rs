@@ -272,12 +272,16 @@ pub fn pack_package(
     preflight(ws, pkg)?;
     let manifest_path = dir.join("package.json");
 
+    let command = match opts.lifecycle {
+        Lifecycle::Pack => "pack",
+        Lifecycle::Publish => "publish",
+    };
     if !opts.ignore_scripts {
         if opts.lifecycle == Lifecycle::Publish {
-            scripts::run(&dir, "prepublishOnly", &[])?;
+            scripts::run(&dir, command, "prepublishOnly", &[])?;
         }
-        scripts::run(&dir, "prepack", &[])?;
-        scripts::run(&dir, "prepare", &[])?;
+        scripts::run(&dir, command, "prepack", &[])?;
+        scripts::run(&dir, command, "prepare", &[])?;
     }
 
     // Scripts may have changed package.json: read it again, as pacote does.
@@ -410,6 +414,7 @@ pub fn pack_package(
     if !opts.ignore_scripts {
         scripts::run(
             &dir,
+            command,
             "postpack",
             &[
                 ("npm_package_from", "file:.".to_string()),

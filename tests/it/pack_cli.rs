@@ -24,7 +24,7 @@ fn lifecycle_scripts_run_like_npm() {
     let root = tmp.path().join("ws");
     let log = tmp.path().join("log.txt");
     let rec = format!(
-        "echo \"$npm_lifecycle_event|$npm_package_name|$npm_package_version|$(pwd)|$npm_package_json|$npm_package_config_port\" >> {}",
+        "echo \"$npm_lifecycle_event|$npm_package_name|$npm_package_version|$(pwd)|$npm_package_json|$npm_package_config_port|$npm_command\" >> {}",
         log.display()
     );
     let manifest = serde_json::json!({
@@ -69,7 +69,7 @@ fn lifecycle_scripts_run_like_npm() {
         assert_eq!(
             *line,
             format!(
-                "{event}|@ws/a|1.2.3|{}|{}|8080",
+                "{event}|@ws/a|1.2.3|{}|{}|8080|pack",
                 pkg_dir.display(),
                 json_path.display()
             )
