@@ -4,6 +4,7 @@
 pub mod add;
 mod init;
 mod list;
+mod pack;
 mod pre;
 mod status;
 mod version;
@@ -66,6 +67,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
     Version(version::VersionArgs),
+    /// Build npm-identical tarballs of the publishable packages
+    Pack(pack::PackArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -181,6 +184,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::Pre(args) => pre::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
         Command::Version(args) => version::run(ctx, args),
+        Command::Pack(args) => pack::run(ctx, args),
     }
 }
 
