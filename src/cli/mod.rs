@@ -1,8 +1,13 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+pub mod add;
+mod init;
 mod list;
 mod pack;
+mod pre;
+mod status;
+mod version;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -54,6 +59,16 @@ pub enum Command {
     List(list::ListArgs),
     /// Build npm-identical tarballs of the publishable packages
     Pack(pack::PackArgs),
+    /// Create .changeset/config.json and .changeset/README.md (never overwrites)
+    Init(init::InitArgs),
+    /// Write a change file (interactive, or with --major/--minor/--patch and -m)
+    Add(add::AddArgs),
+    /// Enter or exit pre-release mode
+    Pre(pre::PreArgs),
+    /// Show the release plan for the pending change files; exit 1 if changed packages have none
+    Status(status::StatusArgs),
+    /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
+    Version(version::VersionArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -165,6 +180,11 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
         Command::Pack(args) => pack::run(ctx, args),
+        Command::Init(args) => init::run(ctx, args),
+        Command::Add(args) => add::run(ctx, args),
+        Command::Pre(args) => pre::run(ctx, args),
+        Command::Status(args) => status::run(ctx, args),
+        Command::Version(args) => version::run(ctx, args),
     }
 }
 
