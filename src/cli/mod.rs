@@ -1,7 +1,10 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+mod git_tag;
 mod list;
+mod publish;
+mod publish_plan;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -51,6 +54,12 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Publish every package whose version is not on its registry yet
+    Publish(publish::PublishArgs),
+    /// Compute the publish plan (waves, tags, tarball sizes) without publishing
+    PublishPlan(publish_plan::PublishPlanArgs),
+    /// Create the git tag of every package's current version (skips existing tags)
+    GitTag(git_tag::GitTagArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -161,6 +170,9 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Publish(args) => publish::run(ctx, args),
+        Command::PublishPlan(args) => publish_plan::run(ctx, args),
+        Command::GitTag(args) => git_tag::run(ctx, args),
     }
 }
 

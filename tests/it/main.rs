@@ -2,4 +2,6 @@
 
 mod harness;
 mod list;
+mod publish;
+mod registry_proxy;
 mod verdaccio;
