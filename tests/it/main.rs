@@ -3,5 +3,6 @@
 mod harness;
 mod list;
 mod publish;
+mod publish_faults;
 mod registry_proxy;
 mod verdaccio;

@@ -17,6 +17,7 @@ pub struct Mono {
     pub home: PathBuf,
     pub scope: String,
     pub names: Vec<String>,
+    pub edges: Vec<(usize, usize, &'static str)>,
 }
 
 impl Mono {
@@ -24,6 +25,16 @@ impl Mono {
     /// depends on i-1 (prod); every fourth also on i-2 (peer); every fifth on i-3 (dev); every
     /// seventh on i-5 (optional).
     pub fn new(scope: &str, n: usize, version: &str) -> Mono {
+        Mono::with_edges(scope, n, version, default_edges(n))
+    }
+
+    /// Like [`Mono::new`] with explicit edges (dependent, dependency, table).
+    pub fn with_edges(
+        scope: &str,
+        n: usize,
+        version: &str,
+        edges: Vec<(usize, usize, &'static str)>,
+    ) -> Mono {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("repo");
         let home = tmp.path().join("home");
@@ -49,6 +60,7 @@ impl Mono {
             home,
             scope: scope.to_string(),
             names,
+            edges,
         };
         m.set_version(version);
         m
@@ -58,22 +70,8 @@ impl Mono {
         self.root.join("packages").join(format!("p{i}"))
     }
 
-    /// Edges: (dependent, dependency, table).
     pub fn edges(&self) -> Vec<(usize, usize, &'static str)> {
-        let mut e = Vec::new();
-        for i in 1..self.names.len() {
-            e.push((i, i - 1, "dependencies"));
-            if i % 4 == 0 && i >= 2 {
-                e.push((i, i - 2, "peerDependencies"));
-            }
-            if i % 5 == 0 && i >= 3 {
-                e.push((i, i - 3, "devDependencies"));
-            }
-            if i % 7 == 0 && i >= 5 {
-                e.push((i, i - 5, "optionalDependencies"));
-            }
-        }
-        e
+        self.edges.clone()
     }
 
     pub fn set_version(&self, version: &str) {
@@ -155,6 +153,25 @@ impl Mono {
         out.sort();
         out
     }
+}
+
+/// Package i depends on i-1 (prod); every fourth also on i-2 (peer); every fifth on i-3
+/// (dev); every seventh on i-5 (optional).
+pub fn default_edges(n: usize) -> Vec<(usize, usize, &'static str)> {
+    let mut e = Vec::new();
+    for i in 1..n {
+        e.push((i, i - 1, "dependencies"));
+        if i % 4 == 0 && i >= 2 {
+            e.push((i, i - 2, "peerDependencies"));
+        }
+        if i % 5 == 0 && i >= 3 {
+            e.push((i, i - 3, "devDependencies"));
+        }
+        if i % 7 == 0 && i >= 5 {
+            e.push((i, i - 5, "optionalDependencies"));
+        }
+    }
+    e
 }
 
 pub fn git(dir: &Path) -> Command {
