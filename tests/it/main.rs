@@ -8,3 +8,4 @@ mod publish_faults;
 mod publish_promote;
 mod registry_proxy;
 mod verdaccio;
+mod workspace;
