@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::registry::{NpmConfig, RegistryClient, RetryPolicy};
 use crate::release::auth::NpmrcAuth;
-use crate::release::packer::BasicPacker;
+use crate::release::packer::NpmPacker;
 use crate::release::plan::{PublishPlan, Strategy};
 use crate::release::{self, Progress, PublishContext, PublishOptions, PublishReport};
 use crate::report::Reporter;
@@ -122,7 +122,10 @@ pub(crate) fn prepare(
         npm: npm.clone(),
         client,
         auth: Arc::new(NpmrcAuth { config: npm }),
-        packer: Arc::new(BasicPacker),
+        // A dry run changes nothing anywhere: no lifecycle scripts.
+        packer: Arc::new(NpmPacker {
+            ignore_scripts: args.ignore_scripts || args.dry_run,
+        }),
         reporter,
         progress,
     };
@@ -135,7 +138,6 @@ pub(crate) fn prepare(
         tag_private: release::config::tag_private_packages(&root),
         fail_fast: args.fail_fast,
         dry_run: args.dry_run,
-        ignore_scripts: args.ignore_scripts,
         access: args.access.clone().or(section.access.clone()),
         visibility_timeout: Duration::from_secs(
             args.visibility_timeout

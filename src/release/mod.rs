@@ -12,5 +12,5 @@ mod run;
 
 pub use run::{
     FailedEntry, NoProgress, NotAttemptedEntry, Progress, PublishContext, PublishOptions,
-    PublishReport, PublishedEntry, ReleaseError, publish, publishable, run_script,
+    PublishReport, PublishedEntry, ReleaseError, publish, publishable,
 };

@@ -2,6 +2,9 @@
 
 mod harness;
 mod list;
+mod pack;
+mod pack_cli;
+mod pack_pnpm;
 mod publish;
 mod publish_crash;
 mod publish_faults;
