@@ -3,7 +3,6 @@
 //! resumable after any failure or crash.
 
 pub mod auth;
-pub mod config;
 pub mod git_tags;
 pub mod journal;
 pub mod packer;

@@ -18,7 +18,7 @@ use super::journal::{
     Journal, JournalData, JournalError, JournalPackage, ReleaseStatus, StepStatus,
 };
 use super::packer::Packer;
-use super::plan::{self, Edge, PlannedPackage, PublishPlan, Strategy};
+use super::plan::{self, PlannedPackage, PublishPlan, Strategy};
 use crate::registry::{
     Credential, NpmConfig, Packument, PublishBody, PublishOutcome, RegistryClient, Tarball,
 };
@@ -387,7 +387,6 @@ pub async fn publish(
         .map(|c| (c.tarball.name.as_str(), c.tarball.version.as_str()))
         .collect();
     let internal: BTreeSet<&str> = ws.all().map(|p| p.name.as_str()).collect();
-    let mut edges = Vec::new();
     for c in &cands {
         for (kind, key) in [
             (DepKind::Prod, "dependencies"),
@@ -415,11 +414,6 @@ pub async fn publish(
                 if !internal.contains(target) {
                     continue;
                 }
-                edges.push(Edge {
-                    from: c.tarball.name.clone(),
-                    to: target.to_string(),
-                    kind,
-                });
                 if kind == DepKind::Dev {
                     continue;
                 }
@@ -449,8 +443,8 @@ pub async fn publish(
     }
 
     // ---- the plan ----
-    let names: BTreeSet<String> = cands.iter().map(|c| c.tarball.name.clone()).collect();
-    let (waves, waits, mut warnings) = plan::waves(&names, &edges);
+    let names: Vec<String> = cands.iter().map(|c| c.tarball.name.clone()).collect();
+    let (waves, waits, mut warnings) = plan::waves(&ws, &names);
     let wave_of: BTreeMap<&str, usize> = waves
         .iter()
         .enumerate()
