@@ -599,6 +599,33 @@ pub async fn publish(
         Blocked(String),
     }
     let mut state: BTreeMap<String, St> = order.iter().map(|n| (n.clone(), St::Waiting)).collect();
+    let (tag_tx, tagger) = if git_enabled {
+        let (tx, rx) = std::sync::mpsc::channel::<(String, String)>();
+        let root = ws.root.clone();
+        let journal = journal.clone();
+        let handle = std::thread::spawn(move || {
+            let mut created = Vec::new();
+            let mut warnings = Vec::new();
+            for (name, tag) in rx {
+                let r = git_tags::create(&root, &tag);
+                let (status, detail) = match &r {
+                    Ok(true) => (StepStatus::Done, format!("created {tag}")),
+                    Ok(false) => (StepStatus::Done, format!("{tag} exists")),
+                    Err(e) => (StepStatus::Failed, e.clone()),
+                };
+                let _ = journal.step(&name, "git-tag", status, Some(detail));
+                match r {
+                    Ok(true) => created.push(tag),
+                    Ok(false) => {}
+                    Err(e) => warnings.push(e),
+                }
+            }
+            (created, warnings)
+        });
+        (Some(tx), Some(handle))
+    } else {
+        (None, None)
+    };
     let mut set = tokio::task::JoinSet::new();
     let mut running = 0usize;
     let mut any_failed = false;
@@ -687,28 +714,12 @@ pub async fn publish(
                     outcome,
                     auth: job.auth.clone(),
                 });
-                if git_enabled {
-                    let t = git_tags::tag_name(&name, &job.version, single);
-                    let r = git_tags::create(&ws.root, &t);
-                    let _ = journal.step(
-                        &name,
-                        "git-tag",
-                        if r.is_ok() {
-                            StepStatus::Done
-                        } else {
-                            StepStatus::Failed
-                        },
-                        Some(match &r {
-                            Ok(true) => format!("created {t}"),
-                            Ok(false) => format!("{t} exists"),
-                            Err(e) => e.clone(),
-                        }),
-                    );
-                    match r {
-                        Ok(true) => report.git_tags.push(t),
-                        Ok(false) => {}
-                        Err(e) => ctx.reporter.warn(&e),
-                    }
+                if let Some(tx) = &tag_tx {
+                    // Tagging runs beside the uploads, never stalling the scheduler.
+                    let _ = tx.send((
+                        name.clone(),
+                        git_tags::tag_name(&name, &job.version, single),
+                    ));
                 }
             }
             Err(e) => {
@@ -750,6 +761,16 @@ pub async fn publish(
             version: jobs[n].version.clone(),
             reason,
         });
+    }
+
+    drop(tag_tx);
+    if let Some(h) = tagger
+        && let Ok((created, warnings)) = h.join()
+    {
+        report.git_tags.extend(created);
+        for w in warnings {
+            ctx.reporter.warn(&w);
+        }
     }
 
     // ---- promote: move the target tag for everything, then drop the temp tag ----
