@@ -9,6 +9,7 @@ mod publish;
 mod publish_crash;
 mod publish_faults;
 mod publish_promote;
+mod registry;
 mod registry_proxy;
 mod verdaccio;
 mod workspace;
