@@ -627,7 +627,11 @@ pub async fn publish(
         (None, None)
     };
     let mut set = tokio::task::JoinSet::new();
+    // `running` counts uploads in flight. A task frees its slot as soon as its PUT is done
+    // (the visibility check that follows does not hold back the next upload).
     let mut running = 0usize;
+    let (slot_tx, mut slot_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut slot_freed: BTreeSet<String> = BTreeSet::new();
     let mut any_failed = false;
     let dist_tags = |version: &str| -> BTreeMap<String, String> {
         let tag = temp_tag.clone().unwrap_or_else(|| opts.tag.clone());
@@ -655,43 +659,57 @@ pub async fn publish(
                 let version = job.version.clone();
                 let registry = job.registry.clone();
                 let cred = job.cred.clone();
-                let body = job.body.as_ref().map(|(t, access)| {
-                    PublishBody::new(
-                        t,
-                        &registry,
-                        &dist_tags(&t.version),
-                        access.as_deref(),
-                        git_head.as_deref(),
-                    )
-                });
+                let body = job.body.clone();
+                let tags = dist_tags(&job.version);
+                let head = git_head.clone();
                 let wait_visible = has_dependents.contains(&name);
                 let timeout = opts.visibility_timeout;
+                let slot = slot_tx.clone();
                 set.spawn(async move {
-                    let r = upload_one(
-                        &client,
-                        &journal,
-                        &name,
-                        &version,
-                        &registry,
-                        &cred,
-                        body,
-                        wait_visible,
-                        timeout,
-                    )
-                    .await;
+                    let body = body.map(|(t, access)| {
+                        PublishBody::new(&t, &registry, &tags, access.as_deref(), head.as_deref())
+                    });
+                    let r = upload_one(&client, &journal, &name, &registry, &cred, body).await;
+                    if r.is_ok() {
+                        // A failure frees its slot only when the scheduler has seen it, so
+                        // --fail-fast starts nothing after it.
+                        let _ = slot.send(name.clone());
+                    }
+                    let r = match r {
+                        Ok(PublishOutcome::Published) if wait_visible => confirm_visible(
+                            &client, &journal, &name, &version, &registry, &cred, timeout,
+                        )
+                        .await
+                        .map(|()| PublishOutcome::Published),
+                        other => other,
+                    };
                     (name, r)
                 });
             }
         }
-        if running == 0 {
+        if set.is_empty() {
             break;
         }
-        let Some(joined) = set.join_next().await else {
+        let joined = tokio::select! {
+            Some(name) = slot_rx.recv() => {
+                if slot_freed.insert(name) {
+                    running -= 1;
+                }
+                continue;
+            }
+            joined = set.join_next() => joined,
+        };
+        let Some(joined) = joined else {
             break;
         };
-        running -= 1;
         let (name, result) = match joined {
-            Ok(x) => x,
+            Ok(x) => {
+                // The slot message may still be queued: count it here, once.
+                if slot_freed.insert(x.0.clone()) {
+                    running -= 1;
+                }
+                x
+            }
             Err(e) => {
                 ctx.reporter
                     .warn(&format!("an upload task ended abnormally: {e}"));
@@ -845,17 +863,13 @@ pub async fn publish(
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn upload_one(
     client: &RegistryClient,
     journal: &Journal,
     name: &str,
-    version: &str,
     registry: &Url,
     cred: &Credential,
     body: Option<PublishBody>,
-    wait_visible: bool,
-    timeout: Duration,
 ) -> Result<PublishOutcome, String> {
     let Some(body) = body else {
         journal
@@ -892,34 +906,43 @@ async fn upload_one(
             }),
         )
         .map_err(|e| e.to_string())?;
-    if wait_visible && outcome == PublishOutcome::Published {
-        // Dependents are uploaded only once this version can be read back.
-        let deadline = Instant::now() + timeout;
-        let mut delay = Duration::from_millis(100);
-        loop {
-            match client.packument(registry, name, Some(cred)).await {
-                Ok(Some(p)) if p.versions.contains_key(version) => break,
-                _ if Instant::now() >= deadline => {
-                    let msg = format!(
-                        "{name}@{version} was accepted but is still not visible on {registry} after {}s; rerun later to continue",
-                        timeout.as_secs()
-                    );
-                    journal
-                        .step(name, "visible", StepStatus::Failed, Some(msg.clone()))
-                        .map_err(|e| e.to_string())?;
-                    return Err(msg);
-                }
-                _ => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
+    Ok(outcome)
+}
+
+/// Dependents are uploaded only once this version can be read back from the registry.
+async fn confirm_visible(
+    client: &RegistryClient,
+    journal: &Journal,
+    name: &str,
+    version: &str,
+    registry: &Url,
+    cred: &Credential,
+    timeout: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match client.packument(registry, name, Some(cred)).await {
+            Ok(Some(p)) if p.versions.contains_key(version) => break,
+            _ if Instant::now() >= deadline => {
+                let msg = format!(
+                    "{name}@{version} was accepted but is still not visible on {registry} after {}s; rerun later to continue",
+                    timeout.as_secs()
+                );
+                journal
+                    .step(name, "visible", StepStatus::Failed, Some(msg.clone()))
+                    .map_err(|e| e.to_string())?;
+                return Err(msg);
+            }
+            _ => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
-        journal
-            .step(name, "visible", StepStatus::Done, None)
-            .map_err(|e| e.to_string())?;
     }
-    Ok(outcome)
+    journal
+        .step(name, "visible", StepStatus::Done, None)
+        .map_err(|e| e.to_string())
 }
 
 #[allow(clippy::too_many_arguments)]
