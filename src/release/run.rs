@@ -387,6 +387,7 @@ pub async fn publish(
         .map(|c| (c.tarball.name.as_str(), c.tarball.version.as_str()))
         .collect();
     let internal: BTreeSet<&str> = ws.all().map(|p| p.name.as_str()).collect();
+    let mut must_be_visible: BTreeSet<String> = BTreeSet::new();
     for c in &cands {
         for (kind, key) in [
             (DepKind::Prod, "dependencies"),
@@ -428,6 +429,12 @@ pub async fn publish(
                 let on_registry = registry_versions
                     .get(target)
                     .is_some_and(|vs| vs.iter().any(|v| sat(v)));
+                if in_release && !on_registry {
+                    // Installing the dependent needs this release's version: confirm it is
+                    // readable before the dependent goes. A range an existing version already
+                    // satisfies needs no such poll.
+                    must_be_visible.insert(target.to_string());
+                }
                 if !in_release && !on_registry {
                     let what = match release_versions.get(target) {
                         Some(v) => format!("this release publishes {target}@{v}"),
@@ -560,11 +567,6 @@ pub async fn publish(
     ctx.progress.plan(&plan);
 
     // ---- upload, wave by wave as dependencies become visible ----
-    let has_dependents: BTreeSet<String> = plan
-        .packages
-        .iter()
-        .flat_map(|p| p.waits_for.iter().cloned())
-        .collect();
     struct Job {
         name: String,
         version: String,
@@ -662,7 +664,7 @@ pub async fn publish(
                 let body = job.body.clone();
                 let tags = dist_tags(&job.version);
                 let head = git_head.clone();
-                let wait_visible = has_dependents.contains(&name);
+                let wait_visible = must_be_visible.contains(&name);
                 let timeout = opts.visibility_timeout;
                 let slot = slot_tx.clone();
                 set.spawn(async move {
