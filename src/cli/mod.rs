@@ -2,10 +2,13 @@
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
 pub mod add;
+mod git_tag;
 mod init;
 mod list;
 mod pack;
 mod pre;
+mod publish;
+mod publish_plan;
 mod status;
 mod version;
 
@@ -67,6 +70,12 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
     Version(version::VersionArgs),
+    /// Publish every package whose version is not on its registry yet
+    Publish(publish::PublishArgs),
+    /// Compute the publish plan (waves, tags, tarball sizes) without publishing
+    PublishPlan(publish_plan::PublishPlanArgs),
+    /// Create the git tag of every package's current version (skips existing tags)
+    GitTag(git_tag::GitTagArgs),
     /// Build npm-identical tarballs of the publishable packages
     Pack(pack::PackArgs),
 }
@@ -184,6 +193,9 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::Pre(args) => pre::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
         Command::Version(args) => version::run(ctx, args),
+        Command::Publish(args) => publish::run(ctx, args),
+        Command::PublishPlan(args) => publish_plan::run(ctx, args),
+        Command::GitTag(args) => git_tag::run(ctx, args),
         Command::Pack(args) => pack::run(ctx, args),
     }
 }
