@@ -1,7 +1,16 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+pub mod add;
+mod git_tag;
+mod init;
 mod list;
+mod pack;
+mod pre;
+mod publish;
+mod publish_plan;
+mod status;
+mod version;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -51,6 +60,24 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Create .changeset/config.json and .changeset/README.md (never overwrites)
+    Init(init::InitArgs),
+    /// Write a change file (interactive, or with --major/--minor/--patch and -m)
+    Add(add::AddArgs),
+    /// Enter or exit pre-release mode
+    Pre(pre::PreArgs),
+    /// Show the release plan for the pending change files; exit 1 if changed packages have none
+    Status(status::StatusArgs),
+    /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
+    Version(version::VersionArgs),
+    /// Publish every package whose version is not on its registry yet
+    Publish(publish::PublishArgs),
+    /// Compute the publish plan (waves, tags, tarball sizes) without publishing
+    PublishPlan(publish_plan::PublishPlanArgs),
+    /// Create the git tag of every package's current version (skips existing tags)
+    GitTag(git_tag::GitTagArgs),
+    /// Build npm-identical tarballs of the publishable packages
+    Pack(pack::PackArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -161,6 +188,15 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Init(args) => init::run(ctx, args),
+        Command::Add(args) => add::run(ctx, args),
+        Command::Pre(args) => pre::run(ctx, args),
+        Command::Status(args) => status::run(ctx, args),
+        Command::Version(args) => version::run(ctx, args),
+        Command::Publish(args) => publish::run(ctx, args),
+        Command::PublishPlan(args) => publish_plan::run(ctx, args),
+        Command::GitTag(args) => git_tag::run(ctx, args),
+        Command::Pack(args) => pack::run(ctx, args),
     }
 }
 

@@ -1,9 +1,33 @@
 //! Integration tests: one binary, one shared harness.
 
+mod add;
+mod add_diff;
+mod changeset;
+mod config;
 mod graph;
 mod graph_props;
 mod harness;
+mod init;
 mod list;
+mod pack;
+mod pack_cli;
+mod pack_pnpm;
+mod plan_cases;
+mod plan_oracle;
+mod plan_props;
+mod pre;
+mod publish;
+mod publish_crash;
+mod publish_faults;
+mod publish_promote;
+mod registry;
+mod registry_proxy;
+mod status;
+mod verdaccio;
+mod version_cases;
+mod version_diff;
+mod version_props;
+mod version_random;
 mod workspace;
 mod workspace_cargo;
 mod workspace_errors;
