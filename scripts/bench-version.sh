@@ -19,9 +19,13 @@ WORK=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")}
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK/run-"*' EXIT
 
-echo "== building relay (release)" >&2
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
-RELAY="$ROOT/target/release/relay"
+if [ -n "${RELAY_BIN:-}" ]; then
+  RELAY=$RELAY_BIN   # e.g. a debug build, to try the script quickly
+else
+  echo "== building relay (release)" >&2
+  cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+  RELAY="$ROOT/target/release/relay"
+fi
 
 # The pinned changesets + Node 22, installed from tests/tools/changesets like the tests do.
 TOOLS="$ROOT/target/test-tools/changesets"

@@ -77,12 +77,10 @@ pub fn changelog_entry(
             deps.push(rel);
         }
     }
-    let mut relevant_ids: Vec<&str> = Vec::new();
-    for d in &deps {
-        for id in &d.0.changesets {
-            relevant_ids.push(id);
-        }
-    }
+    let relevant_ids: std::collections::HashSet<&str> = deps
+        .iter()
+        .flat_map(|d| d.0.changesets.iter().map(String::as_str))
+        .collect();
     let relevant: Vec<&LogChangeset> = changesets
         .iter()
         .filter(|c| relevant_ids.contains(&c.changeset.id.as_str()))

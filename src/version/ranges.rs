@@ -162,6 +162,10 @@ pub struct RewriteRules {
 
 /// `shouldUpdateDependencyBasedOnConfig`: is this dependency spec due for an update?
 pub fn should_update(dep: &ReleasedDep, spec: &str, kind: DepKind, rules: &RewriteRules) -> bool {
+    // A versionless skipped package has no `newVersion` in changesets' plan.
+    if dep.new_version.is_empty() {
+        return false;
+    }
     let mut range = spec.to_string();
     if let Some(rest) = spec.strip_prefix("workspace:") {
         match rest {

@@ -574,6 +574,19 @@ pub fn hand_cases() -> Vec<Case> {
         v.push(c);
     }
 
+    // A private package without a version depending on a released one (a versionless `none`
+    // entry in the plan): its range is still rewritten, it gets no version and no CHANGELOG.
+    let mut versionless = pkg("app", "0.0.0").private().dep("pkg-a", "^1.0.0");
+    versionless.json.remove("version");
+    v.push(
+        mono(
+            "versionless-private-dependent",
+            &[a(), versionless, pkg("pkg-b", "1.0.0")],
+            json!({}),
+        )
+        .cs("one", &[("pkg-a", "major")], "Major a"),
+    );
+
     // pnpm workspace.
     let mut p = mono(
         "pnpm",

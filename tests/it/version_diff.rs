@@ -96,30 +96,70 @@ pub fn changesets_cli() -> (PathBuf, PathBuf) {
     )
 }
 
-fn run_changesets(dir: &Path, args: &[String], env: &[(String, String)]) -> (i32, String) {
-    let (node, bin) = changesets_cli();
-    let mut cmd = Command::new(node);
-    cmd.arg(bin).arg("version").args(args).current_dir(dir);
-    harness::scrub_env(&mut cmd);
-    cmd.env("NO_COLOR", "1")
-        .env("CI", "true")
-        .env("HOME", dir)
-        .stdin(Stdio::null());
-    for (k, v) in GIT_ENV {
-        cmd.env(k, v);
+/// A long-lived Node 22 process running `changeset version` in-process for each request
+/// (`tests/it/version_driver.mjs`), one per worker thread.
+pub struct Driver {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Driver {
+    pub fn start() -> Self {
+        let (node, _) = changesets_cli();
+        let tool = harness::node_tool("changesets");
+        let mut cmd = Command::new(node);
+        cmd.arg(harness::repo_root().join("tests/it/version_driver.mjs"));
+        harness::scrub_env(&mut cmd);
+        cmd.env("CHANGESETS_TOOL_DIR", &tool)
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in GIT_ENV {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn the changesets driver");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        Driver {
+            child,
+            stdin,
+            stdout,
+        }
     }
-    for (k, v) in env {
-        cmd.env(k, v);
+
+    fn version(&mut self, dir: &Path, args: &[String], env: &[(String, String)]) -> (i32, String) {
+        use std::io::{BufRead, Write};
+        let env: serde_json::Map<String, serde_json::Value> = env
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .chain([(
+                "HOME".to_string(),
+                serde_json::Value::from(dir.to_string_lossy().as_ref()),
+            )])
+            .collect();
+        let req = serde_json::json!({ "dir": dir, "args": args, "env": env });
+        writeln!(self.stdin, "{req}").expect("write to the changesets driver");
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .expect("read from the changesets driver");
+        let res: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("changesets driver answered {line:?}: {e}"));
+        (
+            res["code"].as_i64().unwrap_or(-1) as i32,
+            res["error"].as_str().unwrap_or("").to_string(),
+        )
     }
-    let out = cmd.output().expect("spawn changesets");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn run_relay(dir: &Path, args: &[String], env: &[(String, String)]) -> (i32, String) {
@@ -225,7 +265,7 @@ fn tree_diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>) ->
 }
 
 /// Runs one case; `Err` carries a readable report of the first difference.
-pub fn run_case(case: &Case) -> Result<(), String> {
+pub fn run_case(case: &Case, driver: &mut Driver) -> Result<(), String> {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("changesets");
     let b = tmp.path().join("relay");
@@ -256,7 +296,7 @@ pub fn run_case(case: &Case) -> Result<(), String> {
                 }
             }
             Step::Version(args) => {
-                let (ca, oa) = run_changesets(&a, args, &case.env);
+                let (ca, oa) = driver.version(&a, args, &case.env);
                 let (cb, ob) = run_relay(&b, args, &case.env);
                 let ta = tree(&a, case.normalize_time);
                 let tb = tree(&b, case.normalize_time);
@@ -314,11 +354,12 @@ pub fn run_all(mut cases: Vec<Case>) {
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
+                let mut driver = Driver::start();
                 loop {
                     let Some(case) = queue.lock().unwrap().pop() else {
                         break;
                     };
-                    if let Err(e) = run_case(&case) {
+                    if let Err(e) = run_case(&case, &mut driver) {
                         failures.lock().unwrap().push(e);
                     }
                 }
