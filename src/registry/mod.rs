@@ -1,1 +1,13 @@
-//! The npm registry client: `.npmrc`, auth, packuments, publish, dist-tags, retry policy.
+//! npm registry client: `.npmrc` resolution and auth, packument reads, the publish `PUT`,
+//! dist-tags, deprecate, and the retry policy. It never decides what to publish.
+
+mod client;
+pub mod npmrc;
+mod publish_body;
+
+pub use client::{
+    Packument, PublishOutcome, RegistryClient, RegistryError, RetryPolicy, VersionInfo,
+    escape_name, is_duplicate, is_transient_status,
+};
+pub use npmrc::{Credential, Env, NpmConfig, NpmrcError, nerf_dart};
+pub use publish_body::{PublishBody, Tarball, normalise_manifest};
