@@ -269,7 +269,6 @@ pub struct PackageAuth {
 pub struct AuthPlan {
     broker: Arc<Broker>,
     entries: Vec<PackageAuth>,
-    configured: HashMap<(String, String), Secret>,
 }
 
 impl fmt::Debug for AuthPlan {
@@ -309,22 +308,21 @@ impl fmt::Display for PreflightError {
 impl std::error::Error for PreflightError {}
 
 impl AuthPlan {
-    /// Decides the auth of every target. `configured` gives the token configured for a target
-    /// (`.npmrc`, `NODE_AUTH_TOKEN`); empty and placeholder tokens count as none, so they never
-    /// take the place of OIDC.
+    /// Decides the auth of every target. `configured` gives the credential configured for a
+    /// target (`.npmrc`, `NODE_AUTH_TOKEN`), only to know whether one exists: empty and
+    /// placeholder values count as none, so they never take the place of OIDC.
     pub async fn resolve(
         broker: Arc<Broker>,
         targets: &[Target],
         configured: impl Fn(&Target) -> Option<Secret>,
     ) -> Result<AuthPlan, PreflightError> {
         let mode = broker.settings.mode;
-        let mut configured_map = HashMap::new();
-        for t in targets {
-            if let Some(s) = configured(t).filter(|s| !is_placeholder_token(s)) {
-                configured_map.insert(key(t), s);
-            }
-        }
-        let has_token = |t: &Target| configured_map.contains_key(&key(t));
+        let with_token: std::collections::HashSet<(String, String)> = targets
+            .iter()
+            .filter(|t| configured(t).is_some_and(|s| !is_placeholder_token(&s)))
+            .map(key)
+            .collect();
+        let has_token = |t: &Target| with_token.contains(&key(t));
         let token_method = |t: &Target| {
             if has_token(t) {
                 AuthMethod::Token
@@ -396,11 +394,7 @@ impl AuthPlan {
                 entries
             }
         };
-        Ok(AuthPlan {
-            broker,
-            entries,
-            configured: configured_map,
-        })
+        Ok(AuthPlan { broker, entries })
     }
 
     pub fn entries(&self) -> &[PackageAuth] {
@@ -414,17 +408,20 @@ impl AuthPlan {
             .map(|e| e.method)
     }
 
-    /// The credential to publish `package` with: the OIDC token (exchanged again if it is about
-    /// to expire) or the configured token; `None` when the package has neither.
-    pub async fn token_for(
+    /// The OIDC publish token for `package` (exchanged again if it is about to expire), or
+    /// `None` when the package publishes with its configured credential.
+    pub async fn oidc_token(
         &self,
         package: &str,
         registry: &url::Url,
     ) -> Result<Option<Secret>, Failure> {
-        let t = Target::new(package, registry.clone());
         match self.method_of(package, registry) {
-            Some(AuthMethod::Oidc) => self.broker.token_for(&t).await.map(Some),
-            _ => Ok(self.configured.get(&key(&t)).cloned()),
+            Some(AuthMethod::Oidc) => self
+                .broker
+                .token_for(&Target::new(package, registry.clone()))
+                .await
+                .map(Some),
+            _ => Ok(None),
         }
     }
 }
@@ -617,10 +614,7 @@ mod tests {
                 .unwrap()
                 .contains("HTTP 404")
         );
-        assert_eq!(
-            plan.token_for("p", &reg).await.unwrap().unwrap().expose(),
-            "npm_real"
-        );
+        assert!(plan.oidc_token("p", &reg).await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -90,6 +90,12 @@ impl Failure {
             Stage::Exchange(ExchangeError::Status { status, .. }) if *status >= 500 => {
                 Cause::EndpointDown
             }
+            // A 404 page that is not JSON: the registry has no exchange endpoint at all.
+            Stage::Exchange(ExchangeError::Status { message, .. })
+                if message == super::NOT_A_REGISTRY_ANSWER =>
+            {
+                Cause::EndpointDown
+            }
             Stage::Exchange(_) => {
                 if let Some(c) = claims {
                     let auds = c.audiences();

@@ -131,6 +131,10 @@ pub(crate) fn describe_transport(e: &reqwest::Error) -> String {
     s
 }
 
+/// What [`body_message`] says for an HTML body: the URL is served by something that does not
+/// implement the endpoint (a web server's 404 page, a proxy), not by an npm registry.
+pub(crate) const NOT_A_REGISTRY_ANSWER: &str = "(an HTML page, not an npm registry answer)";
+
 /// The message of an error body (`{"message"}` or `{"error"}`, else the text, shortened), with
 /// every secret in `scrub` replaced by `***`.
 pub(crate) fn body_message(body: &str, scrub: &[&str]) -> String {
@@ -142,7 +146,7 @@ pub(crate) fn body_message(body: &str, scrub: &[&str]) -> String {
             .and_then(|m| m.as_str())
             .map(str::to_string)
             .unwrap_or_else(|| shorten(trimmed)),
-        Err(_) if trimmed.starts_with('<') => "(an HTML page, not an npm registry answer)".into(),
+        Err(_) if trimmed.starts_with('<') => NOT_A_REGISTRY_ANSWER.into(),
         Err(_) if trimmed.is_empty() => "(empty body)".into(),
         Err(_) => shorten(trimmed),
     };

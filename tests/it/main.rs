@@ -2,4 +2,5 @@
 
 mod harness;
 mod list;
+mod oidc_doubles;
 mod verdaccio;
