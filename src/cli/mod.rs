@@ -1,6 +1,7 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+mod auth;
 mod list;
 
 use std::fmt;
@@ -51,6 +52,8 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Publish credentials: check OIDC trusted publishing / tokens for every package
+    Auth(auth::AuthArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -161,6 +164,7 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Auth(args) => auth::run(ctx, args),
     }
 }
 

@@ -50,7 +50,8 @@ pub struct Broker {
     env: CiEnv,
     settings: OidcSettings,
     clock: Clock,
-    id_tokens: Mutex<HashMap<String, Secret>>,
+    /// Held across the request, so concurrent exchanges share one ID token per audience.
+    id_tokens: tokio::sync::Mutex<HashMap<String, Secret>>,
     held: Mutex<HashMap<(String, String), Held>>,
     exchanges: std::sync::atomic::AtomicUsize,
 }
@@ -62,7 +63,7 @@ impl Broker {
             env,
             settings,
             clock: Arc::new(OffsetDateTime::now_utc),
-            id_tokens: Mutex::new(HashMap::new()),
+            id_tokens: tokio::sync::Mutex::new(HashMap::new()),
             held: Mutex::new(HashMap::new()),
             exchanges: Default::default(),
         }
@@ -97,24 +98,20 @@ impl Broker {
                 detected: self.env.detected(),
             });
         };
-        let cached = self.lock_ids().get(audience).cloned();
-        if let Some(tok) = cached {
+        let mut ids = self.id_tokens.lock().await;
+        if let Some(tok) = ids.get(audience) {
             let fresh = Claims::decode(tok.expose())
                 .and_then(|c| c.expires_at())
                 .is_none_or(|exp| exp > (self.now() + ID_TOKEN_MARGIN).unix_timestamp());
             if fresh {
-                return Ok(tok);
+                return Ok(tok.clone());
             }
         }
         let tok = ci::request_id_token(&self.http, &self.env, provider, audience)
             .await
             .map_err(Stage::IdToken)?;
-        self.lock_ids().insert(audience.to_string(), tok.clone());
+        ids.insert(audience.to_string(), tok.clone());
         Ok(tok)
-    }
-
-    fn lock_ids(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
-        self.id_tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Held>> {

@@ -254,7 +254,7 @@ impl Failure {
                      publisher with:",
                     self.package
                 )?;
-                self.write_publisher_fields(f)
+                self.write_publisher_fields(f, "      ")
             }
             Cause::PublisherMismatch => {
                 writeln!(
@@ -263,7 +263,7 @@ impl Failure {
                      configuration names a different repository, workflow file or environment \
                      than the claims above (or none is configured). It must say:"
                 )?;
-                self.write_publisher_fields(f)
+                self.write_publisher_fields(f, "      ")
             }
             Cause::EndpointDown => writeln!(
                 f,
@@ -280,30 +280,30 @@ impl Failure {
         }
     }
 
-    fn write_publisher_fields(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn write_publisher_fields(&self, f: &mut fmt::Formatter<'_>, pad: &str) -> fmt::Result {
         let Some(c) = &self.claims else {
             return Ok(());
         };
         if let Some(repo) = c.str("repository") {
-            writeln!(f, "      repository:  {repo}")?;
+            writeln!(f, "{pad}repository:  {repo}")?;
             if let Some(w) = c.workflow_file() {
-                writeln!(f, "      workflow:    {w}")?;
+                writeln!(f, "{pad}workflow:    {w}")?;
             }
             writeln!(
                 f,
-                "      environment: {}",
+                "{pad}environment: {}",
                 c.str("environment").unwrap_or("(leave empty)")
             )?;
         } else if let Some(project) = c.str("project_path") {
-            writeln!(f, "      project:     {project}")?;
+            writeln!(f, "{pad}project:     {project}")?;
             if let Some(cfg) = c.str("ci_config_ref_uri") {
                 let file = cfg.split('@').next().unwrap_or(cfg);
                 let file = file.split_once("//").map(|x| x.1).unwrap_or(file);
-                writeln!(f, "      config file: {file}")?;
+                writeln!(f, "{pad}config file: {file}")?;
             }
             writeln!(
                 f,
-                "      environment: {}",
+                "{pad}environment: {}",
                 c.str("environment").unwrap_or("(leave empty)")
             )?;
         }
@@ -332,7 +332,7 @@ impl Failure {
             f,
             "      3. On the package's settings page, add a trusted publisher with:"
         )?;
-        self.write_publisher_fields(f)?;
+        self.write_publisher_fields(f, "         ")?;
         writeln!(
             f,
             "      4. `npm logout --registry {}`, then re-run the release; the other packages \

@@ -2,5 +2,6 @@
 
 mod harness;
 mod list;
+mod oidc;
 mod oidc_doubles;
 mod verdaccio;

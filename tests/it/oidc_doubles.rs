@@ -107,6 +107,8 @@ struct IssuerState {
     lifetime: i64,
     /// Audiences requested on the token endpoint, in order.
     requested: Vec<String>,
+    /// Every token minted (tests grep outputs for them).
+    minted: Vec<String>,
 }
 
 pub struct Issuer {
@@ -126,6 +128,7 @@ impl Issuer {
             identity,
             lifetime: 300,
             requested: Vec::new(),
+            minted: Vec::new(),
         }));
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -165,8 +168,14 @@ impl Issuer {
 
     /// Mints a signed ID token for `audience` (what GitLab puts in `NPM_ID_TOKEN`).
     pub fn mint(&self, audience: &str, lifetime: i64) -> String {
-        let st = self.state.lock().unwrap();
-        mint(&st, audience, lifetime)
+        let mut st = self.state.lock().unwrap();
+        let t = mint(&st, audience, lifetime);
+        st.minted.push(t.clone());
+        t
+    }
+
+    pub fn minted(&self) -> Vec<String> {
+        self.state.lock().unwrap().minted.clone()
     }
 }
 
@@ -256,6 +265,7 @@ async fn github_token(
     st.requested.push(audience.clone());
     let lifetime = st.lifetime;
     let value = mint(&st, audience, lifetime);
+    st.minted.push(value.clone());
     json_response(200, json!({ "count": 1, "value": value }))
 }
 
