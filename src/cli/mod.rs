@@ -2,7 +2,10 @@
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
 mod auth;
+mod git_tag;
 mod list;
+mod publish;
+mod publish_plan;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -54,6 +57,12 @@ pub enum Command {
     List(list::ListArgs),
     /// Publish credentials: check OIDC trusted publishing / tokens for every package
     Auth(auth::AuthArgs),
+    /// Publish every package whose version is not on its registry yet
+    Publish(publish::PublishArgs),
+    /// Compute the publish plan (waves, tags, tarball sizes) without publishing
+    PublishPlan(publish_plan::PublishPlanArgs),
+    /// Create the git tag of every package's current version (skips existing tags)
+    GitTag(git_tag::GitTagArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -165,6 +174,9 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
         Command::Auth(args) => auth::run(ctx, args),
+        Command::Publish(args) => publish::run(ctx, args),
+        Command::PublishPlan(args) => publish_plan::run(ctx, args),
+        Command::GitTag(args) => git_tag::run(ctx, args),
     }
 }
 

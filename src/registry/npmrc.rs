@@ -237,6 +237,13 @@ impl NpmConfig {
         self.node_auth_token.clone().map(Credential::Token)
     }
 
+    /// Like [`credential_for`](Self::credential_for) but without the `NODE_AUTH_TOKEN` fallback.
+    pub fn credential_for_without_env(&self, url: &Url) -> Option<Credential> {
+        let mut c = self.clone();
+        c.node_auth_token = None;
+        c.credential_for(url)
+    }
+
     fn credential_at(&self, dart: &str) -> Option<Credential> {
         let usable = |k: &str| {
             self.get(&format!("{dart}:{k}"))

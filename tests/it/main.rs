@@ -4,4 +4,6 @@ mod harness;
 mod list;
 mod oidc;
 mod oidc_doubles;
+mod publish;
+mod registry_proxy;
 mod verdaccio;

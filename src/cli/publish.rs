@@ -1,0 +1,376 @@
+//! `relay publish`: resolve settings, run the release executor, print the summary.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::registry::{NpmConfig, RegistryClient, RetryPolicy};
+use crate::release::auth::NpmrcAuth;
+use crate::release::packer::BasicPacker;
+use crate::release::plan::{PublishPlan, Strategy};
+use crate::release::{self, Progress, PublishContext, PublishOptions, PublishReport};
+use crate::report::Reporter;
+
+use super::{CliError, CliResult, Ctx};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PublishArgs {
+    /// Registry URL for every package (wins over .npmrc and publishConfig)
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// Dist-tag to publish under (default: the pre-mode tag, else `latest`)
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// `direct` (publish under the tag) or `promote` (temporary tag, then one final sweep)
+    #[arg(long, value_name = "STRATEGY")]
+    pub strategy: Option<String>,
+    /// Uploads in flight at once (default 4)
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Where the release journal is kept (default .relay/releases)
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Do not create git tags
+    #[arg(long)]
+    pub no_git_tag: bool,
+    /// Stop starting uploads after the first failure
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Print the plan (waves, tags, tarball sizes) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a machine-readable summary on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// `public` or `restricted` (overrides publishConfig.access)
+    #[arg(long, value_parser = ["public", "restricted"])]
+    pub access: Option<String>,
+    /// Do not run prepublishOnly (and the pack lifecycle scripts)
+    #[arg(long)]
+    pub ignore_scripts: bool,
+    /// Seconds to wait for a version to become visible before publishing its dependents
+    #[arg(long, value_name = "SECS")]
+    pub visibility_timeout: Option<u64>,
+}
+
+/// Resolves settings into the executor's context and options.
+pub(crate) fn prepare(
+    ctx: &Ctx,
+    args: &PublishArgs,
+) -> Result<(PublishContext, PublishOptions), CliError> {
+    let root = ctx.root()?;
+    let ws = crate::workspace::discover(&root).map_err(CliError::user)?;
+    let section = release::config::load_publish_section(&root).map_err(CliError::user)?;
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let registry = args.registry.clone().or(section.registry.clone());
+    let npm = NpmConfig::load(&root, &env, registry.as_deref()).map_err(CliError::user)?;
+    let client = RegistryClient::new(RetryPolicy::from_config(&npm)).map_err(CliError::user)?;
+    let strategy: Strategy = args
+        .strategy
+        .as_deref()
+        .or(section.strategy.as_deref())
+        .unwrap_or("direct")
+        .parse()
+        .map_err(CliError::usage)?;
+    let pre = release::config::pre_tag(&root);
+    let tag =
+        release::plan::choose_tag(args.tag.as_deref(), section.tag.as_deref(), pre.as_deref());
+    let concurrency = args.concurrency.or(section.concurrency).unwrap_or(4);
+    if concurrency == 0 {
+        return Err(CliError::usage("--concurrency must be at least 1"));
+    }
+    let journal_dir = args
+        .journal_dir
+        .clone()
+        .or(section.journal_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(".relay/releases"));
+    let journal_dir = if journal_dir.is_absolute() {
+        journal_dir
+    } else {
+        root.join(journal_dir)
+    };
+    let mut resume = vec!["relay publish".to_string()];
+    if let Some(r) = &args.registry {
+        resume.push(format!("--registry {r}"));
+    }
+    if let Some(t) = &args.tag {
+        resume.push(format!("--tag {t}"));
+    }
+    if let Some(s) = &args.strategy {
+        resume.push(format!("--strategy {s}"));
+    }
+    if let Some(j) = &args.journal_dir {
+        resume.push(format!("--journal-dir {}", j.display()));
+    }
+    if let Some(a) = &args.access {
+        resume.push(format!("--access {a}"));
+    }
+    if args.no_git_tag {
+        resume.push("--no-git-tag".into());
+    }
+    let reporter: Arc<dyn Reporter> = Arc::new(ctx.console.clone());
+    let progress: Arc<dyn Progress> = if ctx.console.interactive && !args.json {
+        Arc::new(Bars::default())
+    } else {
+        Arc::new(Lines {
+            reporter: reporter.clone(),
+        })
+    };
+    let pctx = PublishContext {
+        workspace: Arc::new(ws),
+        npm: npm.clone(),
+        client,
+        auth: Arc::new(NpmrcAuth { config: npm }),
+        packer: Arc::new(BasicPacker),
+        reporter,
+        progress,
+    };
+    let opts = PublishOptions {
+        tag,
+        strategy,
+        concurrency,
+        journal_dir,
+        git_tag: !args.no_git_tag && section.git_tag.unwrap_or(true),
+        tag_private: release::config::tag_private_packages(&root),
+        fail_fast: args.fail_fast,
+        dry_run: args.dry_run,
+        ignore_scripts: args.ignore_scripts,
+        access: args.access.clone().or(section.access.clone()),
+        visibility_timeout: Duration::from_secs(
+            args.visibility_timeout
+                .or(section.visibility_timeout)
+                .unwrap_or(300),
+        ),
+        resume_command: resume.join(" "),
+    };
+    Ok((pctx, opts))
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CliError::internal)
+}
+
+pub fn run(ctx: &Ctx, args: PublishArgs) -> CliResult {
+    let (pctx, opts) = prepare(ctx, &args)?;
+    let rt = runtime()?;
+    let result = rt.block_on(release::publish(&pctx, &opts));
+    let report = match result {
+        Ok(r) => r,
+        Err(release::ReleaseError::Preflight(problems)) => {
+            if args.json {
+                let v = serde_json::json!({"ok": false, "preflight": problems});
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            }
+            return Err(CliError::user(release::ReleaseError::Preflight(problems)));
+        }
+        Err(e) => return Err(CliError::user(e)),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(CliError::internal)?
+        );
+    }
+    if args.dry_run {
+        if !args.json {
+            print_plan(&report.plan);
+        }
+        return Ok(());
+    }
+    print_summary(ctx, &report);
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(CliError::silent())
+    }
+}
+
+/// The plan as text (dry run and `publish-plan` without `--output`).
+pub(crate) fn print_plan(plan: &PublishPlan) {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "release {} ({} strategy{})\n",
+        plan.release_id,
+        match plan.strategy {
+            Strategy::Direct => "direct",
+            Strategy::Promote => "promote",
+        },
+        plan.temp_tag
+            .as_ref()
+            .map(|t| format!(", temporary tag {t}"))
+            .unwrap_or_default()
+    ));
+    if plan.packages.is_empty() {
+        out.push_str("nothing to publish: every version is already on its registry\n");
+    }
+    for (i, wave) in plan.waves.iter().enumerate() {
+        out.push_str(&format!("wave {}:\n", i + 1));
+        for name in wave {
+            if let Some(p) = plan.packages.iter().find(|p| &p.name == name) {
+                out.push_str(&format!(
+                    "  {}@{}  tag {}  {}  {}\n",
+                    p.name,
+                    p.version,
+                    p.tag,
+                    human_size(p.tarball_size),
+                    p.registry
+                ));
+            }
+        }
+    }
+    for t in &plan.git_tag_only {
+        out.push_str(&format!("git tag only (private): {t}\n"));
+    }
+    print!("{out}");
+}
+
+fn human_size(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else {
+        format!("{:.1} kB", n as f64 / 1024.0)
+    }
+}
+
+fn print_summary(ctx: &Ctx, r: &PublishReport) {
+    let c = &ctx.console;
+    if r.published.is_empty() && r.failed.is_empty() && r.not_attempted.is_empty() {
+        c.info("nothing to publish: every version is already on its registry");
+        return;
+    }
+    let fresh = r
+        .published
+        .iter()
+        .filter(|p| p.outcome == crate::registry::PublishOutcome::Published)
+        .count();
+    c.info(&format!(
+        "published {} package(s) ({} new, {} already there); failed {}; not attempted {}",
+        r.published.len(),
+        fresh,
+        r.published.len() - fresh,
+        r.failed.len(),
+        r.not_attempted.len()
+    ));
+    for f in &r.failed {
+        c.error(&format!("{}@{}: {}", f.name, f.version, f.error));
+    }
+    for n in &r.not_attempted {
+        c.warn(&format!(
+            "{}@{} not attempted: {}",
+            n.name, n.version, n.reason
+        ));
+    }
+    if let Some(j) = &r.journal {
+        c.debug(&format!("journal: {j}"));
+    }
+    if let Some(cmd) = &r.resume_command {
+        c.info(&format!("fix the cause, then resume with: {cmd}"));
+    }
+}
+
+/// Plain progress lines (non-TTY, CI, --verbose).
+struct Lines {
+    reporter: Arc<dyn Reporter>,
+}
+
+impl Progress for Lines {
+    fn plan(&self, plan: &PublishPlan) {
+        self.reporter.info(&format!(
+            "publishing {} package(s) in {} wave(s)",
+            plan.packages.len(),
+            plan.waves.len()
+        ));
+    }
+    fn finished(&self, name: &str, version: &str, result: Result<&str, &str>) {
+        match result {
+            Ok(m) => self.reporter.info(&format!("{name}@{version}: {m}")),
+            Err(e) => self
+                .reporter
+                .warn(&format!("{name}@{version}: failed: {e}")),
+        }
+    }
+}
+
+/// One indicatif bar per wave on a TTY.
+#[derive(Default)]
+struct Bars {
+    inner: Mutex<Option<BarsInner>>,
+}
+
+struct BarsInner {
+    _multi: indicatif::MultiProgress,
+    bars: Vec<indicatif::ProgressBar>,
+    wave_of: BTreeMap<String, usize>,
+}
+
+impl Progress for Bars {
+    fn plan(&self, plan: &PublishPlan) {
+        let multi = indicatif::MultiProgress::new();
+        let style =
+            indicatif::ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        let bars = plan
+            .waves
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let b = multi.add(indicatif::ProgressBar::new(w.len() as u64));
+                b.set_style(style.clone());
+                b.set_prefix(format!("wave {}", i + 1));
+                b
+            })
+            .collect();
+        let wave_of = plan
+            .packages
+            .iter()
+            .map(|p| (p.name.clone(), p.wave))
+            .collect();
+        *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Some(BarsInner {
+            _multi: multi,
+            bars,
+            wave_of,
+        });
+    }
+    fn started(&self, name: &str, version: &str) {
+        if let Some(i) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && let Some(b) = i.wave_of.get(name).and_then(|w| i.bars.get(*w))
+        {
+            b.set_message(format!("{name}@{version}"));
+        }
+    }
+    fn finished(&self, name: &str, _version: &str, result: Result<&str, &str>) {
+        if let Some(i) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && let Some(b) = i.wave_of.get(name).and_then(|w| i.bars.get(*w))
+        {
+            b.inc(1);
+            if let Err(e) = result {
+                b.println(format!("{name}: failed: {e}"));
+            }
+        }
+    }
+    fn done(&self) {
+        if let Some(i) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            for b in &i.bars {
+                b.finish();
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! A fault-injecting reverse proxy in front of Verdaccio: per-request rules answer with 5xx,
+//! 429 + Retry-After, the packument-save 409 race, 403, reset the connection, delay past the
+//! client's timeout, or forward and then drop the success. It counts the publishes that
+//! Verdaccio accepted per package, so tests can assert "exactly once".
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this status and JSON body; `retry_after` adds the header.
+    Status {
+        status: u16,
+        body: String,
+        retry_after: Option<u64>,
+    },
+    /// Read the request, then close the connection without answering.
+    Reset,
+    /// Wait, then forward (the client may have given up by then).
+    Delay(Duration),
+    /// Forward, then close the connection instead of returning the (successful) answer.
+    LoseResponse,
+    /// Pause until `release()` is called on the proxy, then forward.
+    Hold,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub method: &'static str,
+    /// Substring of the request path (e.g. the escaped package name).
+    pub path_contains: String,
+    pub fault: Fault,
+    /// How many matching requests it applies to (0 = forever).
+    pub times: usize,
+}
+
+#[derive(Default)]
+struct State {
+    rules: Vec<(Rule, usize)>,
+    /// Successful (2xx) publish PUTs that reached Verdaccio, per request path.
+    accepted_puts: BTreeMap<String, usize>,
+    /// Every request seen: "METHOD path".
+    seen: Vec<String>,
+    held: usize,
+}
+
+pub struct FaultProxy {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+    release: Arc<tokio::sync::Notify>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream_port: u16) -> FaultProxy {
+        let state = Arc::new(Mutex::new(State::default()));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let st = state.clone();
+        let rel = release.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                port_tx.send(listener.local_addr().unwrap().port()).unwrap();
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(60))
+                    .build()
+                    .unwrap();
+                let mut rx = rx;
+                loop {
+                    tokio::select! {
+                        _ = &mut rx => break,
+                        acc = listener.accept() => {
+                            let Ok((stream, _)) = acc else { continue };
+                            let st = st.clone();
+                            let rel = rel.clone();
+                            let client = client.clone();
+                            tokio::spawn(async move {
+                                let io = hyper_util::rt::TokioIo::new(stream);
+                                let svc = hyper::service::service_fn(move |req| {
+                                    handle(req, st.clone(), rel.clone(), client.clone(), upstream_port)
+                                });
+                                let _ = hyper::server::conn::http1::Builder::new()
+                                    .keep_alive(true)
+                                    .serve_connection(io, svc)
+                                    .await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        let port = port_rx.recv().unwrap();
+        FaultProxy {
+            port,
+            state,
+            release,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn add(&self, method: &'static str, path_contains: &str, fault: Fault, times: usize) {
+        self.state.lock().unwrap().rules.push((
+            Rule {
+                method,
+                path_contains: path_contains.to_string(),
+                fault,
+                times,
+            },
+            0,
+        ));
+    }
+
+    pub fn clear(&self) {
+        self.state.lock().unwrap().rules.clear();
+    }
+
+    /// Lets every held request (and future ones) through.
+    pub fn release_held(&self) {
+        self.clear();
+        self.release.notify_waiters();
+    }
+
+    pub fn held(&self) -> usize {
+        self.state.lock().unwrap().held
+    }
+
+    pub fn accepted_puts(&self) -> BTreeMap<String, usize> {
+        self.state.lock().unwrap().accepted_puts.clone()
+    }
+
+    pub fn seen(&self) -> Vec<String> {
+        self.state.lock().unwrap().seen.clone()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.release.notify_waiters();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+async fn handle(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+    release: Arc<tokio::sync::Notify>,
+    client: reqwest::Client,
+    upstream: u16,
+) -> Result<Resp, std::io::Error> {
+    let method = req.method().to_string();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.seen.push(format!("{method} {path}"));
+        let mut found = None;
+        for (rule, used) in s.rules.iter_mut() {
+            if rule.method == method
+                && path.contains(&rule.path_contains)
+                && (rule.times == 0 || *used < rule.times)
+            {
+                *used += 1;
+                found = Some(rule.fault.clone());
+                break;
+            }
+        }
+        found
+    };
+    let headers = req.headers().clone();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    match &fault {
+        Some(Fault::Status {
+            status,
+            body,
+            retry_after,
+        }) => {
+            let mut r = Response::builder()
+                .status(*status)
+                .header("content-type", "application/json");
+            if let Some(s) = retry_after {
+                r = r.header("retry-after", s.to_string());
+            }
+            return Ok(r.body(Full::new(Bytes::from(body.clone()))).unwrap());
+        }
+        Some(Fault::Reset) => {
+            return Err(std::io::Error::other("injected connection reset"));
+        }
+        Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
+        Some(Fault::Hold) => {
+            state.lock().unwrap().held += 1;
+            release.notified().await;
+        }
+        _ => {}
+    }
+    let url = format!("http://127.0.0.1:{upstream}{path}");
+    let mut fwd = client.request(method.parse().unwrap(), &url);
+    for (k, v) in headers.iter() {
+        if k == "host" || k == "content-length" || k == "connection" {
+            continue;
+        }
+        fwd = fwd.header(k.as_str(), v.as_bytes());
+    }
+    let resp = match fwd.body(body.to_vec()).send().await {
+        Ok(r) => r,
+        Err(e) => return Err(std::io::Error::other(e.to_string())),
+    };
+    let status = resp.status().as_u16();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    let is_publish = method == "PUT" && !path.starts_with("/-/");
+    if is_publish && (200..300).contains(&status) {
+        *state
+            .lock()
+            .unwrap()
+            .accepted_puts
+            .entry(path.clone())
+            .or_default() += 1;
+    }
+    if matches!(fault, Some(Fault::LoseResponse)) {
+        return Err(std::io::Error::other("injected lost response"));
+    }
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", ctype)
+        .body(Full::new(bytes))
+        .unwrap())
+}
