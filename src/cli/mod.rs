@@ -6,6 +6,7 @@ mod git_tag;
 mod list;
 mod publish;
 mod publish_plan;
+mod pack;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,8 @@ pub enum Command {
     PublishPlan(publish_plan::PublishPlanArgs),
     /// Create the git tag of every package's current version (skips existing tags)
     GitTag(git_tag::GitTagArgs),
+    /// Build npm-identical tarballs of the publishable packages
+    Pack(pack::PackArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -177,6 +180,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::Publish(args) => publish::run(ctx, args),
         Command::PublishPlan(args) => publish_plan::run(ctx, args),
         Command::GitTag(args) => git_tag::run(ctx, args),
+        Command::Pack(args) => pack::run(ctx, args),
     }
 }
 
