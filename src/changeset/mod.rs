@@ -1,8 +1,28 @@
 //! Change files (`.changeset/*.md`) and pre-mode state, in changesets' format.
 
+mod error;
+mod names;
+mod parse;
+mod pre;
+mod read;
+mod write;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use error::ChangesetError;
+pub use names::human_id;
+pub use parse::{ParseError, parse};
+pub use pre::{
+    PRE_JSON, enter_pre, exit_pre, migrate_pre_state, read_pre_state, render_pre_state,
+    validate_pre_tag,
+};
+pub use read::{
+    CHANGESET_DIR, changeset_path, read_all, read_selected, suggest_name, validate_against,
+    versionable_packages,
+};
+pub use write::{WrittenChangeFile, render, write, write_with_id};
 
 /// A bump type, ordered `none < patch < minor < major` as changesets combines them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -74,8 +94,10 @@ pub enum PreMode {
 pub struct PreState {
     pub mode: PreMode,
     pub tag: String,
+    /// v2 only (never read by changesets); absent from v3 files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub initial_versions: BTreeMap<String, String>,
     /// v2 lists consumed change-file ids here; v3 keeps it empty and moves files to `pre/`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changesets: Vec<String>,
 }

@@ -1,12 +1,19 @@
 //! Reading the repository's manifests into a [`Workspace`].
+//!
+//! JS discovery follows `@manypkg/get-packages` 3 (what changesets 3 uses) with one deliberate
+//! leniency: manypkg only recognises an npm/yarn/bun workspace when its lockfile exists, and
+//! otherwise treats the repository as a single package; relay recognises the `workspaces` field
+//! on its own (the lockfile, when present, picks the tool) because a fresh clone without a
+//! lockfile is still a monorepo.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
+use super::glob::DirGlobs;
+use super::locate;
 use super::{Catalogs, DepKind, Dependency, Ecosystem, Package, Tool, Workspace, WorkspaceError};
 
 /// Walks up from `start` to the nearest directory that declares a workspace (or holds
@@ -26,9 +33,12 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         }
         let cargo = dir.join("Cargo.toml");
         if cargo.is_file() {
-            if fs::read_to_string(&cargo)
-                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
-            {
+            if fs::read_to_string(&cargo).is_ok_and(|t| {
+                t.lines().any(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("[workspace") || l.starts_with("workspace.")
+                })
+            }) {
                 return Some(dir.to_path_buf());
             }
             nearest_manifest.get_or_insert_with(|| dir.to_path_buf());
@@ -37,72 +47,40 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
     nearest_manifest
 }
 
-/// Reads every package of the repository rooted at `root`.
+/// Reads every package of the repository rooted at `root`: the JS workspace (if any), then the
+/// Cargo workspace (if any). See [`Workspace`] for the order.
 pub fn discover(root: &Path) -> Result<Workspace, WorkspaceError> {
     let root = std::path::absolute(root).map_err(|e| io_err(root, e))?;
-    let root_manifest = root.join("package.json");
-    let root_json = if root_manifest.is_file() {
-        Some(read_json(&root_manifest)?)
-    } else {
-        None
+    let js = discover_js(&root)?;
+    let cargo = super::cargo::discover(&root)?;
+    let (tool, root_package, mut packages, catalogs) = match js {
+        Some(js) => (js.tool, js.root_package, js.packages, js.catalogs),
+        None if cargo.is_some() => (Tool::Cargo, None, Vec::new(), Catalogs::new()),
+        None => {
+            return Err(WorkspaceError::Invalid {
+                path: root.clone(),
+                message: "no package.json, pnpm-workspace.yaml or Cargo.toml here; run relay from the repository root or pass --cwd".into(),
+            });
+        }
     };
-
-    let pnpm_file = root.join("pnpm-workspace.yaml");
-    let mut catalogs = Catalogs::new();
-    let (tool, patterns) = if pnpm_file.is_file() {
-        let text = fs::read_to_string(&pnpm_file).map_err(|e| io_err(&pnpm_file, e))?;
-        let doc: PnpmWorkspace =
-            serde_saphyr::from_str(&text).map_err(|e| WorkspaceError::Invalid {
-                path: pnpm_file.clone(),
-                message: e.to_string(),
-            })?;
-        if let Some(c) = doc.catalog {
-            catalogs.insert("default".into(), c);
-        }
-        for (name, table) in doc.catalogs.unwrap_or_default() {
-            catalogs.insert(name, table);
-        }
-        (Tool::Pnpm, doc.packages.unwrap_or_default())
-    } else if let Some(json) = &root_json {
-        match workspace_globs(json, &root_manifest)? {
-            Some(globs) => {
-                let tool = if root.join("bun.lock").exists() || root.join("bun.lockb").exists() {
-                    Tool::Bun
-                } else if root.join("yarn.lock").exists() || root.join(".yarnrc.yml").exists() {
-                    Tool::Yarn
-                } else {
-                    Tool::Npm
-                };
-                if let Some(ws) = json.get("workspaces") {
-                    read_bun_catalogs(ws, &mut catalogs);
-                }
-                (tool, globs)
-            }
-            None => (Tool::Root, Vec::new()),
-        }
-    } else {
-        return Err(WorkspaceError::Invalid {
-            path: root_manifest,
-            message: "no package.json or pnpm-workspace.yaml here; run relay from the repository root or pass --cwd".into(),
-        });
-    };
-
-    let root_package = match &root_json {
-        Some(json) => Some(package_from_json(&root, &root_manifest, json, true)?),
-        None => None,
-    };
-
-    let mut packages = Vec::new();
-    if tool != Tool::Root {
-        for dir in expand_globs(&root, &patterns) {
-            let manifest = dir.join("package.json");
-            let json = read_json(&manifest)?;
-            packages.push(package_from_json(&root, &manifest, &json, false)?);
-        }
+    if let Some(cargo) = cargo {
+        packages.extend(cargo);
     }
 
+    let ws = Workspace {
+        root,
+        tool,
+        root_package,
+        packages,
+        catalogs,
+    };
+    check_duplicates(&ws)?;
+    Ok(ws)
+}
+
+fn check_duplicates(ws: &Workspace) -> Result<(), WorkspaceError> {
     let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
-    for p in root_package.iter().chain(packages.iter()) {
+    for p in ws.all().filter(|p| !p.unnamed) {
         if let Some(first) = seen.insert(&p.name, &p.manifest_path) {
             return Err(WorkspaceError::Duplicate {
                 name: p.name.clone(),
@@ -111,21 +89,191 @@ pub fn discover(root: &Path) -> Result<Workspace, WorkspaceError> {
             });
         }
     }
+    Ok(())
+}
 
-    Ok(Workspace {
-        root,
+struct JsPart {
+    tool: Tool,
+    root_package: Option<Package>,
+    packages: Vec<Package>,
+    catalogs: Catalogs,
+}
+
+fn discover_js(root: &Path) -> Result<Option<JsPart>, WorkspaceError> {
+    let root_manifest = root.join("package.json");
+    let root_doc = match fs::read(&root_manifest) {
+        Ok(bytes) => Some(parse_json(&root_manifest, bytes)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&root_manifest, e)),
+    };
+    let pnpm_file = root.join("pnpm-workspace.yaml");
+    let pnpm = match fs::read_to_string(&pnpm_file) {
+        Ok(text) => Some(read_pnpm(&pnpm_file, &text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&pnpm_file, e)),
+    };
+    if root_doc.is_none() && pnpm.is_none() {
+        return Ok(None);
+    }
+
+    let ws_globs = match &root_doc {
+        Some(doc) => workspace_globs(doc, &root_manifest)?,
+        None => None,
+    };
+    let exists = |f: &str| root.join(f).exists();
+    let bun_lock = exists("bun.lock") || exists("bun.lockb");
+    // manypkg's order: Yarn, pnpm, npm, Bun, then the single-package fallback.
+    let pnpm_globs = pnpm.as_ref().and_then(|p| p.packages.clone());
+    let (tool, patterns) = if let (Some(g), true) = (&ws_globs, exists("yarn.lock")) {
+        (Tool::Yarn, g.clone())
+    } else if let Some(g) = pnpm_globs {
+        (Tool::Pnpm, g)
+    } else if let (Some(g), true) = (&ws_globs, exists("package-lock.json")) {
+        (Tool::Npm, g.clone())
+    } else if let (Some(g), true) = (&ws_globs, bun_lock) {
+        (Tool::Bun, g.clone())
+    } else if let Some(g) = &ws_globs {
+        // No lockfile (see the module docs).
+        let tool = if exists(".yarnrc.yml") {
+            Tool::Yarn
+        } else {
+            Tool::Npm
+        };
+        (tool, g.clone())
+    } else {
+        (Tool::Root, Vec::new())
+    };
+
+    let mut catalogs = Catalogs::new();
+    if let Some(p) = pnpm {
+        catalogs = p.catalogs;
+    }
+    if let Some(doc) = &root_doc {
+        read_bun_catalogs(doc, &root_manifest, &mut catalogs)?;
+    }
+
+    let mut root_package = match &root_doc {
+        Some(doc) => Some(package_from_json(root, &root_manifest, doc, true)?),
+        None => None,
+    };
+
+    let mut packages = Vec::new();
+    if tool == Tool::Root {
+        if let Some(rp) = &mut root_package {
+            // The root is the repository's one package: it needs a name like any other.
+            if rp.unnamed {
+                return Err(missing_name(&root_manifest));
+            }
+            packages.push(rp.clone());
+        }
+    } else {
+        let globs = DirGlobs::js(&patterns).map_err(|bad| {
+            let file = if tool == Tool::Pnpm {
+                &pnpm_file
+            } else {
+                &root_manifest
+            };
+            WorkspaceError::Invalid {
+                path: file.clone(),
+                message: format!(
+                    "workspace glob `{}` is not a valid glob; fix or remove it",
+                    bad.0
+                ),
+            }
+        })?;
+        let mut dirs = globs.expand(root);
+        dirs.sort_by(|a, b| js_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+        packages = read_packages(root, &dirs)?;
+    }
+    Ok(Some(JsPart {
         tool,
         root_package,
         packages,
         catalogs,
-    })
+    }))
 }
 
-#[derive(serde::Deserialize)]
-struct PnpmWorkspace {
-    packages: Option<Vec<String>>,
-    catalog: Option<BTreeMap<String, String>>,
-    catalogs: Option<BTreeMap<String, BTreeMap<String, String>>>,
+/// Reads `dir/package.json` for every directory (in parallel for large workspaces), keeping
+/// the order. A directory without `package.json` is not a package (as in manypkg).
+fn read_packages(root: &Path, dirs: &[PathBuf]) -> Result<Vec<Package>, WorkspaceError> {
+    let read_one = |dir: &PathBuf| -> Result<Option<Package>, WorkspaceError> {
+        let manifest = dir.join("package.json");
+        let bytes = match fs::read(&manifest) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&manifest, e)),
+        };
+        let doc = parse_json(&manifest, bytes)?;
+        package_from_json(root, &manifest, &doc, false).map(Some)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let results: Vec<Result<Option<Package>, WorkspaceError>> = if dirs.len() < 64 || threads < 2 {
+        dirs.iter().map(read_one).collect()
+    } else {
+        let chunk = dirs.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = dirs
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().map(read_one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| match h.join() {
+                    Ok(v) => v,
+                    Err(p) => std::panic::resume_unwind(p),
+                })
+                .collect()
+        })
+    };
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        if let Some(p) = r? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// A parsed `package.json`: the value and its text (kept for error positions).
+pub(crate) struct JsonDoc {
+    pub value: Value,
+    pub text: String,
+}
+
+fn parse_json(path: &Path, bytes: Vec<u8>) -> Result<JsonDoc, WorkspaceError> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = locate::line_col(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        WorkspaceError::Json {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: "the file is not valid UTF-8".into(),
+        }
+    })?;
+    // npm tolerates a byte-order mark; so does relay.
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    let value = serde_json::from_str(&text).map_err(|e| {
+        let full = e.to_string();
+        let message = match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        };
+        WorkspaceError::Json {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    })?;
+    Ok(JsonDoc { value, text })
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> WorkspaceError {
@@ -135,124 +283,178 @@ fn io_err(path: &Path, source: std::io::Error) -> WorkspaceError {
     }
 }
 
-pub(crate) fn read_json(path: &Path) -> Result<Value, WorkspaceError> {
-    let text = fs::read_to_string(path).map_err(|e| io_err(path, e))?;
-    serde_json::from_str(&text).map_err(|e| WorkspaceError::Json {
+fn at(path: &Path, doc: &JsonDoc, keys: &[&str], message: String) -> WorkspaceError {
+    let (line, column) = locate::json_best(&doc.text, keys);
+    WorkspaceError::InvalidAt {
         path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+fn missing_name(path: &Path) -> WorkspaceError {
+    WorkspaceError::Invalid {
+        path: path.to_path_buf(),
+        message: "`name` is missing; every workspace package needs a `\"name\"` string".into(),
+    }
+}
+
+struct PnpmDoc {
+    packages: Option<Vec<String>>,
+    catalogs: Catalogs,
+}
+
+#[derive(serde::Deserialize)]
+struct PnpmWorkspace {
+    packages: Option<Vec<String>>,
+    catalog: Option<BTreeMap<String, String>>,
+    catalogs: Option<BTreeMap<String, BTreeMap<String, String>>>,
+}
+
+fn read_pnpm(path: &Path, text: &str) -> Result<PnpmDoc, WorkspaceError> {
+    // An empty file (or only comments) is a workspace with no packages key.
+    let doc: Option<PnpmWorkspace> = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line() as usize, l.column() as usize))
+            .unwrap_or((1, 1));
+        let full = e.to_string();
+        // serde-saphyr appends its own position; keep only the first line of the message.
+        let message = full.lines().next().unwrap_or(&full).to_string();
+        WorkspaceError::Yaml {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    })?;
+    let Some(doc) = doc else {
+        return Ok(PnpmDoc {
+            packages: None,
+            catalogs: Catalogs::new(),
+        });
+    };
+    let mut catalogs = Catalogs::new();
+    let named = doc.catalogs.unwrap_or_default();
+    if let Some(c) = doc.catalog {
+        if named.contains_key("default") {
+            return Err(WorkspaceError::Invalid {
+                path: path.to_path_buf(),
+                message: "the default catalog is defined twice (`catalog` and `catalogs.default`); keep one of them".into(),
+            });
+        }
+        catalogs.insert("default".into(), c);
+    }
+    catalogs.extend(named);
+    Ok(PnpmDoc {
+        packages: doc.packages,
+        catalogs,
     })
 }
 
-fn workspace_globs(json: &Value, path: &Path) -> Result<Option<Vec<String>>, WorkspaceError> {
-    let list = match json.get("workspaces") {
-        None => return Ok(None),
-        Some(Value::Array(a)) => a,
+fn workspace_globs(doc: &JsonDoc, path: &Path) -> Result<Option<Vec<String>>, WorkspaceError> {
+    let (list, keys): (&Vec<Value>, &[&str]) = match doc.value.get("workspaces") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(a)) => (a, &["workspaces"]),
         Some(Value::Object(o)) => match o.get("packages") {
-            Some(Value::Array(a)) => a,
-            None => return Ok(None),
+            Some(Value::Array(a)) => (a, &["workspaces", "packages"]),
+            // Bun allows `{ "catalog": ... }` alone: a workspace with no package globs.
+            None => return Ok(Some(Vec::new())),
             Some(_) => {
-                return Err(invalid(
+                return Err(at(
                     path,
-                    "`workspaces.packages` must be an array of globs",
+                    doc,
+                    &["workspaces", "packages"],
+                    "`workspaces.packages` must be an array of glob strings, e.g. [\"packages/*\"]"
+                        .into(),
                 ));
             }
         },
         Some(_) => {
-            return Err(invalid(
+            return Err(at(
                 path,
-                "`workspaces` must be an array of globs or {\"packages\": [...]}",
+                doc,
+                &["workspaces"],
+                "`workspaces` must be an array of glob strings or {\"packages\": [...]}".into(),
             ));
         }
     };
     list.iter()
         .map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| invalid(path, "every `workspaces` entry must be a string glob"))
+            v.as_str().map(str::to_string).ok_or_else(|| {
+                at(
+                    path,
+                    doc,
+                    keys,
+                    format!("every `workspaces` entry must be a glob string, found `{v}`"),
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
 
-fn read_bun_catalogs(ws: &Value, catalogs: &mut Catalogs) {
-    let table = |v: &Value| -> BTreeMap<String, String> {
-        v.as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    if let Some(c) = ws.get("catalog") {
-        catalogs.insert("default".into(), table(c));
-    }
-    if let Some(Value::Object(named)) = ws.get("catalogs") {
-        for (name, v) in named {
-            catalogs.insert(name.clone(), table(v));
-        }
-    }
-}
-
-fn invalid(path: &Path, message: &str) -> WorkspaceError {
-    WorkspaceError::Invalid {
-        path: path.to_path_buf(),
-        message: message.to_string(),
-    }
-}
-
-fn glob(pattern: &str) -> Option<globset::Glob> {
-    let p = pattern.trim_start_matches("./").trim_end_matches('/');
-    GlobBuilder::new(p).literal_separator(true).build().ok()
-}
-
-/// Directories (with a `package.json`) matched by the include globs and not by a `!` glob,
-/// sorted by absolute path as changesets sorts them. `node_modules` is never entered.
-fn expand_globs(root: &Path, patterns: &[String]) -> Vec<PathBuf> {
-    let mut include = GlobSetBuilder::new();
-    let mut exclude = GlobSetBuilder::new();
-    for p in patterns {
-        match p.strip_prefix('!') {
-            Some(neg) => glob(neg).map(|g| exclude.add(g)),
-            None => glob(p).map(|g| include.add(g)),
+/// Bun catalogs: `workspaces.catalog`/`workspaces.catalogs`, or the same keys at the top level
+/// of the root `package.json`; the `workspaces` form wins when both define a section.
+fn read_bun_catalogs(
+    doc: &JsonDoc,
+    path: &Path,
+    catalogs: &mut Catalogs,
+) -> Result<(), WorkspaceError> {
+    let table = |v: &Value, keys: &[&str]| -> Result<BTreeMap<String, String>, WorkspaceError> {
+        let Some(o) = v.as_object() else {
+            return Err(at(
+                path,
+                doc,
+                keys,
+                format!(
+                    "`{}` must be an object of package name → range",
+                    keys.join(".")
+                ),
+            ));
         };
-    }
-    let (Ok(include), Ok(exclude)) = (include.build(), exclude.build()) else {
-        return Vec::new();
+        o.iter()
+            .map(|(k, v)| match v.as_str() {
+                Some(s) => Ok((k.clone(), s.to_string())),
+                None => {
+                    let mut full = keys.to_vec();
+                    full.push(k);
+                    Err(at(
+                        path,
+                        doc,
+                        &full,
+                        format!("catalog entry `{k}` must be a range string"),
+                    ))
+                }
+            })
+            .collect()
     };
-    let mut out = Vec::new();
-    walk(root, root, &include, &exclude, &mut out);
-    out.sort_by(|a, b| js_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
-    out
-}
-
-fn walk(root: &Path, dir: &Path, include: &GlobSet, exclude: &GlobSet, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if name == "node_modules" || name == ".git" {
-            continue;
+    let nested = doc.value.get("workspaces").filter(|w| w.is_object());
+    for (prefix, holder) in [(None, Some(&doc.value)), (Some("workspaces"), nested)] {
+        let Some(holder) = holder else { continue };
+        let k = |key: &'static str| -> Vec<&str> { prefix.into_iter().chain([key]).collect() };
+        if let Some(c) = holder.get("catalog") {
+            catalogs.insert("default".into(), table(c, &k("catalog"))?);
         }
-        let Ok(ft) = entry.file_type() else { continue };
-        if !ft.is_dir() {
-            continue;
+        if let Some(named) = holder.get("catalogs") {
+            let keys = k("catalogs");
+            let Some(named) = named.as_object() else {
+                return Err(at(
+                    path,
+                    doc,
+                    &keys,
+                    "`catalogs` must be an object of catalog name → {package: range}".into(),
+                ));
+            };
+            for (name, v) in named {
+                let mut full = keys.clone();
+                full.push(name);
+                catalogs.insert(name.clone(), table(v, &full)?);
+            }
         }
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if include.is_match(&rel) && !exclude.is_match(&rel) && path.join("package.json").is_file()
-        {
-            out.push(path.clone());
-        }
-        walk(root, &path, include, exclude, out);
     }
+    Ok(())
 }
 
 /// JavaScript's default string order (UTF-16 code units).
@@ -260,41 +462,73 @@ pub(crate) fn js_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
-fn package_from_json(
-    root: &Path,
-    manifest: &Path,
-    json: &Value,
-    is_root: bool,
-) -> Result<Package, WorkspaceError> {
-    let dir = manifest.parent().unwrap_or(root);
+/// JavaScript truthiness, which is what changesets applies to `private`.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+pub(crate) fn rel_dir(root: &Path, dir: &Path) -> String {
     let rel = dir
         .strip_prefix(root)
         .unwrap_or(dir)
         .to_string_lossy()
         .replace('\\', "/");
-    let name = match json.get("name") {
-        Some(Value::String(s)) => s.clone(),
-        // changesets names an unnamed root after nothing; relay gives it its directory name.
-        None if is_root => root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        _ => {
-            return Err(invalid(
+    if rel.is_empty() { ".".into() } else { rel }
+}
+
+fn package_from_json(
+    root: &Path,
+    manifest: &Path,
+    doc: &JsonDoc,
+    is_root: bool,
+) -> Result<Package, WorkspaceError> {
+    let json = &doc.value;
+    if !json.is_object() {
+        return Err(WorkspaceError::Invalid {
+            path: manifest.to_path_buf(),
+            message: "the manifest must be a JSON object (`{ \"name\": ..., \"version\": ... }`)"
+                .into(),
+        });
+    }
+    let dir = manifest.parent().unwrap_or(root);
+    let (name, unnamed) = match json.get("name") {
+        Some(Value::String(s)) if !s.is_empty() => (s.clone(), false),
+        // changesets allows an unnamed monorepo root; relay shows its directory name.
+        None | Some(Value::Null) if is_root => (
+            root.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "root".into()),
+            true,
+        ),
+        None | Some(Value::Null) => return Err(missing_name(manifest)),
+        Some(other) => {
+            return Err(at(
                 manifest,
-                "`name` is missing or not a string; every workspace package needs a name",
+                doc,
+                &["name"],
+                format!("`name` must be a non-empty string, found `{other}`"),
             ));
         }
     };
     let version = match json.get("version") {
         Some(Value::String(s)) => Some(s.clone()),
-        None => None,
-        Some(_) => return Err(invalid(manifest, "`version` must be a string")),
+        None | Some(Value::Null) => None,
+        Some(other) => {
+            return Err(at(
+                manifest,
+                doc,
+                &["version"],
+                format!("`version` must be a string like \"1.0.0\", found `{other}`"),
+            ));
+        }
     };
-    let private = json
-        .get("private")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let private = json.get("private").is_some_and(truthy);
     let mut dependencies = Vec::new();
     for kind in DepKind::NPM {
         match json.get(kind.key()) {
@@ -302,27 +536,32 @@ fn package_from_json(
             Some(Value::Object(map)) => {
                 for (dep, range) in map {
                     let Some(range) = range.as_str() else {
-                        return Err(invalid(
+                        return Err(at(
                             manifest,
-                            &format!("`{}.{dep}` must be a string range", kind.key()),
+                            doc,
+                            &[kind.key(), dep],
+                            format!(
+                                "`{}.{dep}` must be a version range string, found `{range}`",
+                                kind.key()
+                            ),
                         ));
                     };
                     let target = match super::DepSpec::parse(range) {
-                        super::DepSpec::Alias { name, .. } => name.to_string(),
-                        _ => dep.clone(),
+                        super::DepSpec::Alias { name, .. } if !name.is_empty() => name,
+                        _ => dep.as_str(),
                     };
-                    dependencies.push(Dependency {
-                        name: dep.clone(),
-                        target,
-                        kind,
-                        range: range.to_string(),
-                    });
+                    dependencies.push(Dependency::npm(dep, target, kind, range));
                 }
             }
-            Some(_) => {
-                return Err(invalid(
+            Some(other) => {
+                return Err(at(
                     manifest,
-                    &format!("`{}` must be an object", kind.key()),
+                    doc,
+                    &[kind.key()],
+                    format!(
+                        "`{}` must be an object of name → range, found `{other}`",
+                        kind.key()
+                    ),
                 ));
             }
         }
@@ -330,11 +569,12 @@ fn package_from_json(
     Ok(Package {
         name,
         version,
-        dir: if rel.is_empty() { ".".into() } else { rel },
+        dir: rel_dir(root, dir),
         manifest_path: manifest.to_path_buf(),
         private,
         ecosystem: Ecosystem::Npm,
         is_root,
+        unnamed,
         dependencies,
     })
 }

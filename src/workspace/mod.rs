@@ -2,7 +2,10 @@
 //!
 //! Discovery reads files; everything it returns is plain data that the pure core works on.
 
+mod cargo;
 mod discover;
+mod glob;
+mod locate;
 mod spec;
 
 use std::collections::BTreeMap;
@@ -81,7 +84,34 @@ pub struct Dependency {
     pub target: String,
     pub kind: DepKind,
     /// The range as written (`workspace:^`, `catalog:`, `^1.2.0`, a Cargo requirement, ...).
+    /// For a Cargo `dep.workspace = true` entry: the `[workspace.dependencies]` entry's
+    /// requirement (and `inherited` is set). Empty when a Cargo entry has no `version`.
     pub range: String,
+    /// Cargo only: the dependency's directory relative to the repository root (forward
+    /// slashes) when the entry (or the workspace entry it inherits) has a `path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Cargo only: `dep.workspace = true`, the requirement comes from `[workspace.dependencies]`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
+    /// Cargo only: the `cfg(...)`/triple of a `[target.<platform>.*dependencies]` table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+impl Dependency {
+    /// An npm dependency entry (`name` is the manifest key, `target` the resolved package).
+    pub fn npm(name: &str, target: &str, kind: DepKind, range: &str) -> Self {
+        Dependency {
+            name: name.to_string(),
+            target: target.to_string(),
+            kind,
+            range: range.to_string(),
+            path: None,
+            inherited: false,
+            platform: None,
+        }
+    }
 }
 
 /// A package of the workspace.
@@ -97,8 +127,14 @@ pub struct Package {
     pub manifest_path: PathBuf,
     pub private: bool,
     pub ecosystem: Ecosystem,
+    /// The repository's root `package.json`. In a single-package repo (`Tool::Root`) it is also
+    /// the only versioned package (see [`Workspace::packages`]).
     #[serde(skip)]
     pub is_root: bool,
+    /// The root `package.json` has no `name` (allowed for a monorepo root, as in changesets):
+    /// `name` then holds the directory name for display only; nothing can depend on it.
+    #[serde(skip)]
+    pub unnamed: bool,
     #[serde(skip)]
     pub dependencies: Vec<Dependency>,
 }
@@ -118,25 +154,45 @@ impl Package {
 pub type Catalogs = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Every package of a repository.
+///
+/// Order (it drives the order of dependents in a release plan, as in changesets):
+/// - `packages`: the JS workspace packages sorted by absolute directory path in JavaScript's
+///   string order (UTF-16 code units), then the Cargo packages sorted the same way.
+/// - In a single-package JS repo (`tool == Tool::Root`), exactly as `@manypkg/get-packages`
+///   returns it: `root_package` is the root `package.json` **and** `packages[0]` is the same
+///   package (so it is versioned); [`Workspace::all`] yields it once.
+/// - A pure Cargo repo (`tool == Tool::Cargo`) has no `root_package`; a root `[package]` is an
+///   ordinary member in `packages` (Cargo versions and publishes it).
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
+    /// The JS tool when there is a JS workspace or root `package.json`; `Cargo` only when the
+    /// repository has no `package.json` at its root.
     pub tool: Tool,
-    /// The root package (always a node of the graph, never a dependent, never versioned), then
-    /// the workspace packages in changesets' order (sorted by absolute directory path).
+    /// The root `package.json` (always a node of the graph, never a dependent, never versioned
+    /// in a monorepo).
     pub root_package: Option<Package>,
     pub packages: Vec<Package>,
     pub catalogs: Catalogs,
 }
 
 impl Workspace {
-    /// The root package (if any) followed by every workspace package.
+    /// The root package (if any) followed by every workspace package, each once.
     pub fn all(&self) -> impl Iterator<Item = &Package> {
-        self.root_package.iter().chain(self.packages.iter())
+        let root_listed = self.packages.first().is_some_and(|p| p.is_root);
+        self.root_package
+            .iter()
+            .filter(move |_| !root_listed)
+            .chain(self.packages.iter())
+    }
+
+    /// The packages of one ecosystem, in workspace order.
+    pub fn of(&self, ecosystem: Ecosystem) -> impl Iterator<Item = &Package> {
+        self.all().filter(move |p| p.ecosystem == ecosystem)
     }
 
     pub fn get(&self, name: &str) -> Option<&Package> {
-        self.all().find(|p| p.name == name)
+        self.all().find(|p| p.name == name && !p.unnamed)
     }
 
     /// Resolves `catalog:` / `catalog:<name>` for dependency `dep`.
@@ -149,21 +205,43 @@ impl Workspace {
 /// Why discovery failed. Every message names the file (and line where there is one).
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
-    #[error("{path}: {source}")]
+    #[error("{}: cannot read it: {source}; check that it exists and is readable", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: invalid JSON: {message}")]
+    #[error("{}:{line}:{column}: invalid JSON: {message}; fix the syntax", path.display())]
     Json {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
     },
-    #[error("{path}: {message}")]
+    #[error("{}:{line}:{column}: invalid YAML: {message}; fix the syntax", path.display())]
+    Yaml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}:{line}:{column}: invalid TOML: {message}; fix the syntax", path.display())]
+    Toml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// A well-formed file with a wrong value at a known place.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    InvalidAt {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
-    #[error("two packages are named `{name}`: {first} and {second}; rename one of them")]
+    #[error("two packages are named `{name}`: {} and {}; rename one of them", first.display(), second.display())]
     Duplicate {
         name: String,
         first: PathBuf,

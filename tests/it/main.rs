@@ -7,3 +7,4 @@ mod oidc_doubles;
 mod publish;
 mod registry_proxy;
 mod verdaccio;
+mod workspace;

@@ -86,3 +86,16 @@ impl Default for Config {
         }
     }
 }
+
+mod config;
+pub(crate) mod glob;
+mod relay_toml;
+
+pub use config::{
+    CONFIG_PATH, ConfigError, ConfigFile, FormatSetting, ResolvedConfig, load_config,
+    load_config_file, load_resolved, parse_config,
+};
+pub use relay_toml::{
+    AuthMode, ChangelogSection, OidcSection, PackSection, PublishSection, PublishStrategy,
+    RELAY_TOML, RelayToml, RelayTomlError, load_relay_toml, parse_relay_toml,
+};
