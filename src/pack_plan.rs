@@ -312,6 +312,249 @@ pub fn read_manifest(tgz: &[u8]) -> Result<serde_json::Value, String> {
     Err("no package/package.json in the tarball".into())
 }
 
+/// The root-level README of a gzipped npm tarball (`(file name, text)`), as the publish
+/// document's `readme` field wants it.
+pub fn read_readme(tgz: &[u8]) -> Option<(String, String)> {
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(tgz));
+    let mut found: Vec<(String, String)> = Vec::new();
+    for entry in ar.entries().ok()? {
+        let mut entry = entry.ok()?;
+        let path = entry.path().ok()?.to_string_lossy().to_string();
+        let Some(name) = path.strip_prefix("package/") else {
+            continue;
+        };
+        let lower = name.to_ascii_lowercase();
+        if !name.contains('/') && (lower == "readme" || lower.starts_with("readme.")) {
+            let mut text = String::new();
+            if entry.read_to_string(&mut text).is_ok() {
+                found.push((name.to_string(), text));
+            }
+        }
+    }
+    // npm prefers README.md when several exist.
+    found.sort_by_key(|(n, _)| !n.to_ascii_lowercase().ends_with(".md"));
+    found.into_iter().next()
+}
+
+/// What the pack job knows about where and how each tarball is published.
+pub struct PlanInputs<'a> {
+    pub npm: &'a crate::registry::NpmConfig,
+    pub tag: String,
+    /// `relay.toml` `[publish] access` (wins over `publishConfig.access`).
+    pub access: Option<String>,
+}
+
+/// The plan for freshly packed tarballs: dependency waves from the packed manifests (prod, peer
+/// and optional edges), each package's registry (`.npmrc` + `publishConfig`), tag and access.
+pub fn plan_for_packed(
+    packed: &[crate::pack::Packed],
+    inputs: &PlanInputs<'_>,
+) -> Result<PackPlan, String> {
+    use crate::release::plan::{Edge, waves};
+    use crate::workspace::DepKind;
+    let nodes: BTreeSet<String> = packed.iter().map(|p| p.name.clone()).collect();
+    let mut edges = Vec::new();
+    for p in packed {
+        for (kind, key) in [
+            (DepKind::Prod, "dependencies"),
+            (DepKind::Peer, "peerDependencies"),
+            (DepKind::Optional, "optionalDependencies"),
+        ] {
+            if let Some(deps) = p.manifest.get(key).and_then(|d| d.as_object()) {
+                for (dep, spec) in deps {
+                    // An `npm:` alias names its target after the prefix.
+                    let target = spec
+                        .as_str()
+                        .and_then(|s| s.strip_prefix("npm:"))
+                        .and_then(|s| s.rsplit_once('@').map(|(n, _)| n).filter(|n| !n.is_empty()))
+                        .unwrap_or(dep);
+                    edges.push(Edge {
+                        from: p.name.clone(),
+                        to: target.to_string(),
+                        kind,
+                    });
+                }
+            }
+        }
+    }
+    let (wave_list, waits, _warnings) = waves(&nodes, &edges);
+    let wave_of: BTreeMap<&str, usize> = wave_list
+        .iter()
+        .enumerate()
+        .flat_map(|(i, w)| w.iter().map(move |n| (n.as_str(), i)))
+        .collect();
+    let mut entries = Vec::new();
+    for p in packed {
+        let pc = p.manifest.get("publishConfig");
+        let registry = inputs
+            .npm
+            .registry_for(&p.name, pc)
+            .map_err(|e| e.to_string())?;
+        let access = inputs.access.clone().or_else(|| {
+            pc.and_then(|c| c.get("access"))
+                .and_then(|a| a.as_str())
+                .map(str::to_string)
+        });
+        entries.push(PlanEntry {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            filename: p.filename.clone(),
+            integrity: p.integrity.clone(),
+            shasum: p.shasum.clone(),
+            size: p.size,
+            wave: wave_of.get(p.name.as_str()).copied().unwrap_or(0),
+            waits_for: waits.get(&p.name).cloned().unwrap_or_default(),
+            tag: inputs.tag.clone(),
+            registry: registry.to_string(),
+            access,
+        });
+    }
+    // Within a wave, by name: the order the publisher walks.
+    entries.sort_by(|a, b| a.wave.cmp(&b.wave).then_with(|| a.name.cmp(&b.name)));
+    Ok(PackPlan::new(entries))
+}
+
+/// Builds the plan for `packed` with the repository's settings (`.npmrc` and the environment
+/// for registries; `relay.toml` `[publish]` registry/tag/access; the pre-mode tag) and writes it
+/// into `out_dir`. `relay pack --out-dir` calls this after writing the tarballs.
+pub fn write_for_pack(
+    root: &Path,
+    out_dir: &Path,
+    packed: &[crate::pack::Packed],
+) -> Result<PathBuf, String> {
+    let section = crate::release::config::load_publish_section(root).map_err(|e| e.to_string())?;
+    let env: crate::registry::Env = std::env::vars().collect();
+    let npm = crate::registry::NpmConfig::load(root, &env, section.registry.as_deref())
+        .map_err(|e| e.to_string())?;
+    let pre = crate::release::config::pre_tag(root);
+    let tag = crate::release::plan::choose_tag(None, section.tag.as_deref(), pre.as_deref());
+    let plan = plan_for_packed(
+        packed,
+        &PlanInputs {
+            npm: &npm,
+            tag,
+            access: section.access.clone(),
+        },
+    )?;
+    plan.write(out_dir).map_err(|e| e.to_string())
+}
+
+/// A pack directory opened for publishing: the plan, every tarball verified, and a stand-in
+/// workspace built from the tarballs' own manifests (no sources needed), living in a temp dir
+/// for as long as this value does.
+pub struct FromPackDir {
+    pub plan: PackPlan,
+    pub workspace: crate::workspace::Workspace,
+    pub tarballs: BTreeMap<String, crate::registry::Tarball>,
+    _tmp: tempfile::TempDir,
+}
+
+impl FromPackDir {
+    pub fn open(dir: &Path) -> Result<FromPackDir, PackPlanError> {
+        let plan = PackPlan::read(dir)?;
+        let verified = plan.verify(dir)?;
+        let io = |path: &Path, e: &dyn std::fmt::Display| PackPlanError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let tmp = tempfile::tempdir().map_err(|e| io(dir, &e))?;
+        let root = tmp.path();
+        std::fs::write(
+            root.join("package.json"),
+            r#"{"name":"relay-pack-dir","private":true,"workspaces":["p/*"]}"#,
+        )
+        .map_err(|e| io(root, &e))?;
+        let mut tarballs = BTreeMap::new();
+        for (i, v) in verified.iter().enumerate() {
+            let pdir = root.join(format!("p/{i:04}"));
+            std::fs::create_dir_all(&pdir).map_err(|e| io(&pdir, &e))?;
+            // The planned registry and access travel as publishConfig of the stand-in manifest;
+            // the tarball's bytes are published untouched.
+            let mut m = v.manifest.clone();
+            if let Some(obj) = m.as_object_mut() {
+                let pc = obj
+                    .entry("publishConfig")
+                    .or_insert_with(|| serde_json::json!({}));
+                if let Some(pc) = pc.as_object_mut() {
+                    pc.retain(|k, _| !k.ends_with(":registry"));
+                    pc.insert("registry".into(), v.entry.registry.clone().into());
+                    if let Some(a) = &v.entry.access {
+                        pc.insert("access".into(), a.clone().into());
+                    }
+                }
+                // No lifecycle script may run in the publish job.
+                obj.remove("scripts");
+            }
+            let text = serde_json::to_string_pretty(&m).map_err(|e| io(&pdir, &e))?;
+            std::fs::write(pdir.join("package.json"), text).map_err(|e| io(&pdir, &e))?;
+            tarballs.insert(
+                v.entry.name.clone(),
+                crate::registry::Tarball {
+                    name: v.entry.name.clone(),
+                    version: v.entry.version.clone(),
+                    integrity: v.entry.integrity.clone(),
+                    shasum: shasum_of(&v.bytes),
+                    manifest: v.manifest.clone(),
+                    readme: read_readme(&v.bytes),
+                    bytes: v.bytes.clone(),
+                },
+            );
+        }
+        let workspace = crate::workspace::discover(root).map_err(|e| io(root, &e))?;
+        Ok(FromPackDir {
+            plan,
+            workspace,
+            tarballs,
+            _tmp: tmp,
+        })
+    }
+
+    /// The one dist-tag of the plan (a plan mixing tags is refused).
+    pub fn tag(&self) -> Result<String, PackPlanError> {
+        let tags: BTreeSet<&str> = self.plan.packages.iter().map(|e| e.tag.as_str()).collect();
+        match tags.len() {
+            0 => Ok("latest".into()),
+            1 => Ok(tags.into_iter().next().unwrap_or("latest").to_string()),
+            _ => Err(PackPlanError::Invalid {
+                path: PathBuf::from(PLAN_FILE),
+                problems: vec![format!(
+                    "the plan mixes dist-tags ({}); publish them separately",
+                    tags.into_iter().collect::<Vec<_>>().join(", ")
+                )],
+            }),
+        }
+    }
+
+    pub fn packer(&self) -> PlanPacker {
+        PlanPacker {
+            tarballs: self.tarballs.clone(),
+        }
+    }
+}
+
+/// Serves the verified tarballs of a pack directory; packs nothing, runs nothing.
+pub struct PlanPacker {
+    tarballs: BTreeMap<String, crate::registry::Tarball>,
+}
+
+impl crate::release::packer::Packer for PlanPacker {
+    fn pack(
+        &self,
+        _ws: &crate::workspace::Workspace,
+        pkg: &crate::workspace::Package,
+    ) -> Result<crate::registry::Tarball, String> {
+        let t = self
+            .tarballs
+            .get(&pkg.name)
+            .ok_or_else(|| format!("{} is not in the publish plan", pkg.name))?;
+        // Checked again right before use: the bytes sent are the bytes the plan names.
+        if integrity_of(&t.bytes) != t.integrity {
+            return Err(format!("{}: tarball bytes changed in memory", pkg.name));
+        }
+        Ok(t.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

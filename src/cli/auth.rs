@@ -55,7 +55,7 @@ impl From<AuthArg> for AuthMode {
 }
 
 /// `relay.toml`'s OIDC settings with `--auth` applied on top.
-pub fn oidc_settings(
+pub(crate) fn oidc_settings(
     root: &std::path::Path,
     cli: Option<AuthArg>,
 ) -> Result<OidcSettings, CliError> {

@@ -4,9 +4,9 @@
 mod auth;
 mod git_tag;
 mod list;
+mod pack;
 mod publish;
 mod publish_plan;
-mod pack;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

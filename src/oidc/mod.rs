@@ -14,6 +14,7 @@ pub mod ci;
 pub mod claims;
 pub mod diagnose;
 pub mod exchange;
+pub mod provider;
 
 use std::fmt;
 use std::str::FromStr;

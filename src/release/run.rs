@@ -584,6 +584,9 @@ pub async fn publish(
         registry: Url,
         cred: Credential,
         auth: String,
+        /// An OIDC token: asked for again right before the upload, so one about to expire is
+        /// re-exchanged instead of failing a long release.
+        refresh: bool,
         body: Option<(Tarball, Option<String>)>,
         waits: Vec<String>,
     }
@@ -597,6 +600,7 @@ pub async fn publish(
                 registry: c.f.registry.clone(),
                 cred: c.grant.credential.clone(),
                 auth: c.grant.source.clone(),
+                refresh: c.grant.kind == super::auth::AuthKind::Oidc,
                 body: (!c.already).then(|| (c.tarball.clone(), c.f.access.clone())),
                 waits: waits.get(&c.tarball.name).cloned().unwrap_or_default(),
             },
@@ -652,7 +656,15 @@ pub async fn publish(
                 });
                 let wait_visible = has_dependents.contains(&name);
                 let timeout = opts.visibility_timeout;
+                let refresh = job.refresh.then(|| ctx.auth.clone());
                 set.spawn(async move {
+                    let cred = match refresh {
+                        Some(auth) => match auth.token_for(&name, &registry).await {
+                            Ok(g) => g.credential,
+                            Err(_) => cred,
+                        },
+                        None => cred,
+                    };
                     let r = upload_one(
                         &client,
                         &journal,

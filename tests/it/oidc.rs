@@ -130,6 +130,28 @@ impl Scene {
         harness::run(&mut cmd)
     }
 
+    /// `relay publish --auth oidc` with the given CI environment.
+    pub fn publish(&self, env: &[(String, String)]) -> Output {
+        self.relay(env, &["publish", "--auth", "oidc", "--no-git-tag"])
+    }
+
+    /// Nothing reached Verdaccio: no upload through the gateway, no 1.1.0 anywhere.
+    pub fn assert_nothing_uploaded(&self) {
+        assert!(
+            self.world.gateway.uploads().is_empty(),
+            "{:?}",
+            self.world.gateway.uploads()
+        );
+        for n in &self.names {
+            if let Some(p) = Verdaccio::shared().packument(n) {
+                assert!(
+                    p["versions"].get("1.1.0").is_none(),
+                    "{n}@1.1.0 was uploaded"
+                );
+            }
+        }
+    }
+
     pub fn gitlab_env(&self, id_token: &str) -> Vec<(String, String)> {
         vec![
             ("CI".into(), "true".into()),
@@ -188,9 +210,11 @@ fn missing_id_token_permission_is_named() {
         ("CI".to_string(), "true".to_string()),
         ("GITHUB_ACTIONS".to_string(), "true".to_string()),
     ];
-    let out = s.relay(&env, &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&env);
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     assert!(text.contains("failed for 2 of 2 package(s)"), "{text}");
     assert!(
         text.contains("the job lacks the `id-token: write` permission"),
@@ -204,9 +228,11 @@ fn missing_id_token_permission_is_named() {
 fn wrong_audience_is_named() {
     let s = Scene::new(1, 1);
     let tok = s.world.issuer.mint("npm:registry.npmjs.org", 600);
-    let out = s.relay(&s.gitlab_env(&tok), &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&s.gitlab_env(&tok));
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     assert!(
         text.contains("token exchange: HTTP 401: OIDC token exchange error - unauthorized"),
         "{text}"
@@ -222,9 +248,11 @@ fn wrong_audience_is_named() {
 fn expired_id_token_is_named() {
     let s = Scene::new(1, 1);
     let tok = s.world.issuer.mint("npm:127.0.0.1", -120);
-    let out = s.relay(&s.gitlab_env(&tok), &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&s.gitlab_env(&tok));
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     assert!(
         text.contains("likely cause: the ID token expired at"),
         "{text}"
@@ -243,9 +271,11 @@ fn one_package_without_trusted_publisher_is_singled_out() {
             ..Publisher::for_identity(&Identity::default())
         },
     );
-    let out = s.relay(&s.world.github_env(), &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&s.world.github_env());
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     assert!(text.contains("failed for 1 of 3 package(s)"), "{text}");
     assert!(
         text.contains(&format!(
@@ -273,9 +303,11 @@ fn workflow_mismatch_shows_the_claims_to_match() {
             },
         );
     }
-    let out = s.relay(&s.world.github_env(), &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&s.world.github_env());
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     assert!(
         text.contains("the registry accepted this identity for no package: the trusted publisher configuration names a different repository, workflow file or environment"),
         "{text}"
@@ -295,9 +327,11 @@ fn workflow_mismatch_shows_the_claims_to_match() {
 fn brand_new_package_gets_the_first_publish_procedure() {
     // Two packages exist and trust the workflow; the third has never been published.
     let s = Scene::new(3, 2);
-    let out = s.relay(&s.world.github_env(), &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&s.world.github_env());
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     let new = &s.names[2];
     assert!(
         text.contains(&format!("{new} does not exist on {} yet, and npm cannot create a package through trusted publishing", s.world.gateway.url())),
@@ -316,9 +350,11 @@ fn brand_new_package_gets_the_first_publish_procedure() {
 fn exchange_endpoint_down_is_named() {
     let s = Scene::new(2, 2);
     s.world.gateway.set_down(true);
-    let out = s.relay(&s.world.github_env(), &["auth", "check", "--auth", "oidc"]);
+    let out = s.publish(&s.world.github_env());
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    s.assert_nothing_uploaded();
+    assert!(text.contains("nothing was uploaded"), "{text}");
     assert!(text.contains("HTTP 503: Service Unavailable"), "{text}");
     assert!(
         text.contains(
