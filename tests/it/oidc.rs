@@ -401,3 +401,210 @@ fn auto_uses_the_token_outside_ci_and_oidc_inside() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(s.world.gateway.exchanges().len(), before);
 }
+
+/// A Mono (tests/it/publish.rs) whose packages all exist at 1.0.0 and trust the workflow, with a
+/// project `.npmrc` naming the gateway and no credential.
+fn oidc_mono(world: &OidcWorld, n: usize) -> crate::publish::Mono {
+    let vd = Verdaccio::shared();
+    let m = crate::publish::Mono::new(&verdaccio::unique_scope("oe"), n, "1.1.0");
+    for name in &m.names {
+        seed(vd, name, "1.0.0");
+        world
+            .gateway
+            .trust(name, Publisher::for_identity(&Identity::default()));
+    }
+    std::fs::write(
+        m.root.join(".npmrc"),
+        format!("registry={}\n", world.gateway.url()),
+    )
+    .unwrap();
+    m
+}
+
+fn secrets_of(world: &OidcWorld) -> Vec<String> {
+    let mut s = world.issuer.minted();
+    s.extend(world.gateway.issued_tokens());
+    s.push(world.issuer.request_token());
+    s.push(Verdaccio::shared().token().to_string());
+    s
+}
+
+fn assert_clean(world: &OidcWorld, texts: &[String]) {
+    for secret in secrets_of(world) {
+        for t in texts {
+            assert!(!t.contains(&secret), "a token leaked:\n{t}");
+        }
+    }
+}
+
+/// Each package was uploaded only after every internal prod/peer/optional dependency.
+fn assert_dependency_order(world: &OidcWorld, m: &crate::publish::Mono) {
+    let order: Vec<String> = world
+        .gateway
+        .uploads()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    for (from, to, table) in m.edges() {
+        if table == "devDependencies" {
+            continue;
+        }
+        let pos = |n: &str| order.iter().position(|x| x == n).unwrap();
+        assert!(
+            pos(&m.names[to]) < pos(&m.names[from]),
+            "{} uploaded before its dependency {}: {order:?}",
+            m.names[from],
+            m.names[to]
+        );
+    }
+}
+
+#[test]
+fn twelve_packages_publish_through_oidc_and_install() {
+    let vd = Verdaccio::shared();
+    let world = OidcWorld::start(&vd.url(), vd.token());
+    let m = oidc_mono(&world, 12);
+    let mut cmd = m.relay();
+    cmd.args(["publish", "--no-git-tag"])
+        .env_remove("NODE_AUTH_TOKEN");
+    for (k, v) in world.github_env() {
+        cmd.env(k, v);
+    }
+    let out = harness::run(&mut cmd);
+    crate::publish::ok(&out);
+    let text = all_output(&out);
+    crate::publish::assert_all_published(vd, &m, "1.1.0");
+    // Every upload went through the gateway with a package-scoped token.
+    let uploads = world.gateway.uploads();
+    assert_eq!(uploads.len(), 12, "{uploads:?}");
+    assert!(uploads.iter().all(|(_, s)| *s == 201), "{uploads:?}");
+    assert_eq!(world.gateway.exchanges().len(), 12);
+    assert_dependency_order(&world, &m);
+    for name in &m.names {
+        assert!(
+            text.contains(&format!(
+                "{name}@1.1.0  auth: OIDC trusted publishing (GitHub Actions)"
+            )),
+            "{text}"
+        );
+    }
+    let mut texts = vec![text];
+    texts.extend(m.journals().into_iter().map(|(_, t)| t));
+    assert!(texts.len() > 1, "a journal was written");
+    texts.push(vd.log());
+    assert_clean(&world, &texts);
+    // Consumers install the release from Verdaccio.
+    crate::publish::npm_install_check(&vd.url(), vd.token(), &m, "1.1.0");
+}
+
+#[test]
+fn split_jobs_publish_the_pack_dir_in_plan_order_without_sources() {
+    let vd = Verdaccio::shared();
+    let world = OidcWorld::start(&vd.url(), vd.token());
+    let m = oidc_mono(&world, 6);
+    // Pack job: the repository, no credentials, no id-token.
+    let dist = m._tmp.path().join("dist");
+    let out = harness::run(m.relay().args(["pack", "--out-dir"]).arg(&dist));
+    crate::publish::ok(&out);
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dist.join("relay-publish-plan.json")).unwrap(),
+    )
+    .unwrap();
+    let entries = plan["packages"].as_array().unwrap();
+    assert_eq!(entries.len(), 6);
+    assert_eq!(entries[0]["name"], m.names[0]);
+    assert_eq!(entries[0]["wave"], 0);
+    assert_eq!(entries[5]["wave"], 5, "a chain of 6 is 6 waves: {plan}");
+    assert_eq!(entries[1]["waitsFor"], json!([m.names[0]]));
+    assert_eq!(entries[0]["registry"], world.gateway.url());
+    assert_eq!(entries[0]["tag"], "latest");
+
+    // Publish job: only the pack directory and a registry line; the sources are gone.
+    std::fs::remove_dir_all(&m.root).unwrap();
+    let job = m._tmp.path().join("publish-job");
+    std::fs::create_dir_all(&job).unwrap();
+    std::fs::write(
+        job.join(".npmrc"),
+        format!("registry={}\n", world.gateway.url()),
+    )
+    .unwrap();
+    let mut cmd = harness::relay(&job);
+    cmd.env("HOME", &m.home)
+        .args(["publish", "--auth", "oidc", "--from-pack-dir"])
+        .arg(&dist);
+    for (k, v) in world.github_env() {
+        cmd.env(k, v);
+    }
+    let out = harness::run(&mut cmd);
+    crate::publish::ok(&out);
+    crate::publish::assert_all_published(vd, &m, "1.1.0");
+    assert_dependency_order(&world, &m);
+    // The registry holds exactly the packed bytes.
+    for e in entries {
+        let name = e["name"].as_str().unwrap();
+        let p = vd.packument(name).unwrap();
+        assert_eq!(
+            p["versions"]["1.1.0"]["dist"]["integrity"], e["integrity"],
+            "{name}"
+        );
+    }
+    assert_clean(&world, &[all_output(&out)]);
+}
+
+#[test]
+fn a_tampered_tarball_in_the_pack_dir_is_refused() {
+    let vd = Verdaccio::shared();
+    let world = OidcWorld::start(&vd.url(), vd.token());
+    let m = oidc_mono(&world, 3);
+    let dist = m._tmp.path().join("dist");
+    crate::publish::ok(&harness::run(
+        m.relay().args(["pack", "--out-dir"]).arg(&dist),
+    ));
+    // Someone swaps a tarball between the jobs (same name and version, other content).
+    let plan: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dist.join("relay-publish-plan.json")).unwrap(),
+    )
+    .unwrap();
+    let victim = plan["packages"][1]["filename"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let evil = tiny_tgz(
+        &json!({"name": m.names[1], "version": "1.1.0", "scripts": {"install": "curl evil"}})
+            .to_string(),
+    );
+    std::fs::write(dist.join(&victim), evil).unwrap();
+    let job = m._tmp.path().join("publish-job");
+    std::fs::create_dir_all(&job).unwrap();
+    std::fs::write(
+        job.join(".npmrc"),
+        format!("registry={}\n", world.gateway.url()),
+    )
+    .unwrap();
+    let mut cmd = harness::relay(&job);
+    cmd.env("HOME", &m.home)
+        .args(["publish", "--auth", "oidc", "--from-pack-dir"])
+        .arg(&dist);
+    for (k, v) in world.github_env() {
+        cmd.env(k, v);
+    }
+    let out = harness::run(&mut cmd);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{}: {victim} was modified after packing",
+            m.names[1]
+        )),
+        "{text}"
+    );
+    assert!(text.contains("nothing was published"), "{text}");
+    assert!(world.gateway.uploads().is_empty());
+    assert!(
+        world.gateway.exchanges().is_empty(),
+        "no exchange before the tarballs check out"
+    );
+    for n in &m.names {
+        assert!(vd.packument(n).unwrap()["versions"].get("1.1.0").is_none());
+    }
+}
