@@ -608,3 +608,40 @@ fn a_tampered_tarball_in_the_pack_dir_is_refused() {
         assert!(vd.packument(n).unwrap()["versions"].get("1.1.0").is_none());
     }
 }
+
+#[test]
+fn short_lived_tokens_are_exchanged_again_before_upload() {
+    let vd = Verdaccio::shared();
+    let world = OidcWorld::start(&vd.url(), vd.token());
+    // Tokens that live one minute: inside relay's five-minute renewal margin, so every upload
+    // must re-exchange rather than send the token from the preflight.
+    world.gateway.set_ttl(60);
+    let m = oidc_mono(&world, 3);
+    let mut cmd = m.relay();
+    cmd.args(["publish", "--auth", "oidc", "--no-git-tag"]);
+    for (k, v) in world.github_env() {
+        cmd.env(k, v);
+    }
+    let out = harness::run(&mut cmd);
+    crate::publish::ok(&out);
+    crate::publish::assert_all_published(vd, &m, "1.1.0");
+    let ex = world.gateway.exchanges();
+    // Each package: the OIDC preflight, the release's preflight asking for its credential, and
+    // the upload; each time the held token was inside the margin, so each was a new exchange.
+    // (With hour-long tokens the twelve-package test sees exactly one exchange per package.)
+    assert_eq!(ex.len(), 9, "{ex:?}");
+    assert!(ex.iter().all(|(_, s)| *s == 201));
+}
+
+#[test]
+fn gitlab_id_token_from_the_environment_is_exchanged() {
+    let s = Scene::new(2, 2);
+    let tok = s.world.issuer.mint("npm:127.0.0.1", 600);
+    let out = s.relay(&s.gitlab_env(&tok), &["auth", "check", "--auth", "oidc"]);
+    let text = all_output(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(&format!("{}  oidc ", s.names[1])), "{text}");
+    // GitLab hands the token over; nothing is requested from an endpoint.
+    assert!(s.world.issuer.requested_audiences().is_empty());
+    s.assert_no_secret(&text);
+}
