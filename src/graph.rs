@@ -70,8 +70,8 @@ pub struct Edge {
 }
 
 /// A dependency that names a workspace package but does not accept its current version; the
-/// message is the one changesets prints (`Package "a" must depend on the current version of
-/// "b": "1.0.0" vs "^2.0.0"`).
+/// message is the one changesets 3 prints (`Package a must depend on the current version of b:
+/// 1.0.0 vs ^2.0.0`, `undefined` for a missing version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     pub dependent: String,
@@ -83,16 +83,21 @@ pub struct Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let version = if self.version.is_empty() {
+            "undefined"
+        } else {
+            &self.version
+        };
         write!(
             f,
-            "Package \"{}\" must depend on the current version of \"{}\": \"{}\" vs \"{}\"",
-            self.dependent, self.dependency, self.version, self.range
+            "Package {} must depend on the current version of {}: {} vs {}",
+            self.dependent, self.dependency, version, self.range
         )
     }
 }
 
-/// The package graph: one node per package (the root first, then the workspace order), one
-/// edge per (dependent, dependency) pair that counts.
+/// The package graph: one node per package (the root first, then the workspace order; an
+/// unnamed root is left out), one edge per (dependent, dependency) pair that counts.
 #[derive(Debug, Clone)]
 pub struct PackageGraph {
     graph: DiGraph<String, Edge>,
@@ -108,16 +113,18 @@ impl PackageGraph {
         let mut nodes = IndexMap::new();
         let mut roots = Vec::new();
         let mut by_name: HashMap<&str, &Package> = HashMap::new();
-        for p in ws.all() {
+        // An unnamed root (allowed in a monorepo) can't be depended upon and is never a
+        // dependent: it is left out rather than keyed by its display name, which a real package
+        // may share.
+        let members = || ws.all().filter(|p| !p.unnamed);
+        for p in members() {
             let idx = graph.add_node(p.name.clone());
-            if !p.unnamed {
-                by_name.insert(&p.name, p);
-            }
+            by_name.insert(&p.name, p);
             nodes.insert(p.name.clone(), idx);
             roots.push(p.is_root);
         }
         let mut mismatches = Vec::new();
-        for p in ws.all() {
+        for p in members() {
             let from = nodes[&p.name];
             let edges = match p.ecosystem {
                 Ecosystem::Npm => npm_edges(p, &by_name, opts, &mut mismatches),
@@ -555,11 +562,11 @@ mod tests {
         assert_eq!(
             ms,
             [
-                r#"Package "b" must depend on the current version of "c": "1.0.0" vs "^2.0.0""#,
-                r#"Package "b" must depend on the current version of "d": "1.0.0" vs "npm:d@^1""#,
-                r#"Package "e" must depend on the current version of "b": "1.0.0" vs "catalog:""#,
-                r#"Package "e" must depend on the current version of "a": "1.0.0" vs "workspace:../a""#,
-                r#"Package "g" must depend on the current version of "f": "1.1.0-beta.0" vs "^1.0.0""#,
+                "Package b must depend on the current version of c: 1.0.0 vs ^2.0.0",
+                "Package b must depend on the current version of d: 1.0.0 vs npm:d@^1",
+                "Package e must depend on the current version of b: 1.0.0 vs catalog:",
+                "Package e must depend on the current version of a: 1.0.0 vs workspace:../a",
+                "Package g must depend on the current version of f: 1.1.0-beta.0 vs ^1.0.0",
             ]
         );
         // Dev dependencies are left out of the publish graph; root deps never make it a dependent.

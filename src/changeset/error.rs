@@ -44,8 +44,12 @@ pub enum ChangesetError {
         column: usize,
         message: String,
     },
-    #[error("{}: {message}", path.display())]
-    PreInvalid { path: PathBuf, message: String },
+    #[error("{}:{line}: {message}", path.display())]
+    PreInvalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error(
         "`relay pre enter` cannot be run when in pre mode ({} has mode \"pre\", tag \"{tag}\"). \
          If you're trying to exit pre mode, run `relay pre exit`.",

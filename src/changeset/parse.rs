@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{BumpType, Release};
 
@@ -167,14 +167,101 @@ impl<'de> Deserialize<'de> for Yaml {
                 Ok(Yaml::Seq)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Yaml, A::Error> {
-                let mut out = Vec::new();
-                // The `yaml` package turns every key into a string; deserialising keys as
-                // strings makes serde-saphyr hand over their source text.
-                while let Some(k) = a.next_key::<String>()? {
+                let mut out: Vec<(Key, Yaml)> = Vec::new();
+                while let Some(k) = a.next_key::<Key>()? {
                     let v = a.next_value::<Yaml>()?;
+                    // The `yaml` package's `uniqueKeys`: scalars with equal values collide
+                    // (`10` and `0xA`), a string and a number do not (`"10"` and `10`).
+                    if out.iter().any(|(e, _)| e.same_yaml_value(&k)) {
+                        return Err(de::Error::custom(format!(
+                            "Map keys must be unique (\"{}\" appears twice)",
+                            k.to_js_string()
+                        )));
+                    }
                     out.push((k, v));
                 }
-                Ok(Yaml::Map(out))
+                // JS object keys are strings.
+                Ok(Yaml::Map(
+                    out.into_iter()
+                        .map(|(k, v)| (k.to_js_string(), v))
+                        .collect(),
+                ))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A mapping key as the `yaml` package types it.
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(String),
+}
+
+impl Key {
+    fn same_yaml_value(&self, other: &Key) -> bool {
+        match (self, other) {
+            (Key::Number(a), Key::Number(b)) => a == b,
+            (a, b) => a == b,
+        }
+    }
+
+    /// `String(value)` as JavaScript converts an object key.
+    fn to_js_string(&self) -> String {
+        match self {
+            Key::Null => String::new(),
+            Key::Bool(b) => b.to_string(),
+            Key::Str(s) => s.clone(),
+            Key::Number(n) if n.is_nan() => "NaN".into(),
+            Key::Number(n) if n.is_infinite() => {
+                if *n > 0.0 { "Infinity" } else { "-Infinity" }.into()
+            }
+            Key::Number(n) if n.fract() == 0.0 && n.abs() < 1e21 => format!("{}", *n as i128),
+            Key::Number(n) => format!("{n}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a package name")
+            }
+            fn visit_unit<E>(self) -> Result<Key, E> {
+                Ok(Key::Null)
+            }
+            fn visit_none<E>(self) -> Result<Key, E> {
+                Ok(Key::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Key, E> {
+                Ok(Key::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Key, E> {
+                Ok(Key::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Key, E> {
+                Ok(Key::Number(v as f64))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Key, E> {
+                Ok(Key::Number(v as f64))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Key, E> {
+                Ok(Key::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Key, E> {
+                Ok(Key::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+                Ok(Key::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key, E> {
+                Ok(Key::Str(v))
             }
         }
         d.deserialize_any(V)
@@ -183,7 +270,16 @@ impl<'de> Deserialize<'de> for Yaml {
 
 /// JavaScript's `Object.entries` order: array-index keys first (ascending), then the rest in
 /// insertion order.
-fn js_object_order(entries: Vec<(String, Yaml)>) -> Vec<(String, Yaml)> {
+fn js_object_order(raw: Vec<(String, Yaml)>) -> Vec<(String, Yaml)> {
+    // Keys YAML considers distinct (`10` and `"10"`) can collide as JS property names: the
+    // later value wins, the first position stays.
+    let mut entries: Vec<(String, Yaml)> = Vec::with_capacity(raw.len());
+    for (k, v) in raw {
+        match entries.iter_mut().find(|(e, _)| *e == k) {
+            Some(slot) => slot.1 = v,
+            None => entries.push((k, v)),
+        }
+    }
     let is_index = |k: &str| {
         !k.is_empty()
             && k.bytes().all(|b| b.is_ascii_digit())
@@ -196,6 +292,21 @@ fn js_object_order(entries: Vec<(String, Yaml)>) -> Vec<(String, Yaml)> {
     idx
 }
 
+const LONE_CR: char = '\u{e000}';
+
+fn swap_lone_cr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push(LONE_CR);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn line_at(s: &str, byte: usize) -> usize {
     1 + s[..byte.min(s.len())]
         .bytes()
@@ -205,20 +316,26 @@ fn line_at(s: &str, byte: usize) -> usize {
 
 /// The line of the frontmatter that declares `name` (best effort, for error messages).
 pub(crate) fn line_of_name(contents: &str, name: &str) -> Option<usize> {
-    let (body, _) = match_frontmatter(contents)?;
-    let fm = &contents[body.clone()];
-    let mut offset = body.start;
-    for l in fm.split_inclusive('\n') {
-        let t = l.trim_start();
-        if t.starts_with(&format!("\"{name}\""))
-            || t.starts_with(&format!("'{name}'"))
-            || t.starts_with(&format!("{name}:"))
-        {
-            return Some(line_at(contents, offset));
-        }
-        offset += l.len();
-    }
-    None
+    lines_of_name(contents, name).next()
+}
+
+fn lines_of_name<'a>(contents: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let body = match_frontmatter(contents).map_or(0..0, |(b, _)| b);
+    let start = body.start;
+    let fm = &contents[body];
+    fm.split_inclusive('\n')
+        .scan(start, |offset, l| {
+            let at = *offset;
+            *offset += l.len();
+            Some((at, l))
+        })
+        .filter(move |(_, l)| {
+            let t = l.trim_start();
+            t.starts_with(&format!("\"{name}\""))
+                || t.starts_with(&format!("'{name}'"))
+                || t.starts_with(&format!("{name}:"))
+        })
+        .map(move |(at, _)| line_at(contents, at))
 }
 
 fn truncate(s: &str) -> String {
@@ -260,17 +377,37 @@ pub fn parse(contents: &str) -> Result<(Vec<Release>, String), ParseError> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
+        underscored_numbers_as_strings: true,
+        // Duplicates are judged by the `yaml` package's rule in `Yaml`'s visitor.
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     };
-    let value: Yaml = if js_trim(fm).is_empty() {
+    // The `yaml` package only breaks lines at `\n`: a lone `\r` is content to it, while
+    // serde-saphyr would see a line break. Swap it for a private-use character (restored in
+    // keys below) so both parsers see the same structure.
+    let swapped;
+    let fm_yaml = if fm.contains('\r') {
+        swapped = swap_lone_cr(fm);
+        swapped.as_str()
+    } else {
+        fm
+    };
+    // Only YAML's own whitespace makes an empty document (`\u{a0}` is content to YAML).
+    let value: Yaml = if fm_yaml.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
         Yaml::Null
     } else {
-        serde_saphyr::from_str_with_options(fm, options).map_err(|e| {
+        serde_saphyr::from_str_with_options(fm_yaml, options).map_err(|e| {
             let line = e
                 .location()
                 .map(|l| base_line + (l.line() as usize).max(1))
                 .unwrap_or(base_line + 1);
             let msg = e.to_string();
             let msg = msg.lines().next().unwrap_or("").to_string();
+            // Our own duplicate-key error has no position: point at the second declaration.
+            let dup_line = msg
+                .split_once("Map keys must be unique (\"")
+                .and_then(|(_, rest)| rest.rsplit_once("\" appears twice)"))
+                .and_then(|(name, _)| lines_of_name(contents, name).nth(1));
+            let line = dup_line.unwrap_or(line);
             ParseError {
                 line,
                 message: format!(
@@ -287,8 +424,9 @@ pub fn parse(contents: &str) -> Result<(Vec<Release>, String), ParseError> {
         match value {
             Yaml::Map(entries) => js_object_order(entries),
             other => {
+                let first = fm.find(|c: char| !js_space(c)).unwrap_or(0);
                 return Err(ParseError {
-                    line: base_line + 1,
+                    line: line_at(contents, body.start + first),
                     message: format!(
                         "the frontmatter must map package names to bump types, not a {}. \
                          Expected e.g.:\n{EXAMPLE}",
@@ -304,6 +442,7 @@ pub fn parse(contents: &str) -> Result<(Vec<Release>, String), ParseError> {
 
     let mut releases = Vec::with_capacity(entries.len());
     for (name, ty) in entries {
+        let name = name.replace(LONE_CR, "\r");
         let line = line_of_name(contents, &name).unwrap_or(base_line + 1);
         if js_trim(&name).is_empty() {
             return Err(ParseError {

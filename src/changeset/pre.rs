@@ -28,7 +28,10 @@ fn to_js_json(v: &Value) -> String {
 }
 
 /// Raw `pre.json` (key order kept), or None when it does not exist.
-fn read_raw(root: &Path) -> Result<Option<Map<String, Value>>, ChangesetError> {
+/// The parsed object and the text it came from (for line numbers).
+type RawPre = (Map<String, Value>, String);
+
+fn read_raw(root: &Path) -> Result<Option<RawPre>, ChangesetError> {
     let path = PathBuf::from(PRE_JSON);
     let text = match fs::read_to_string(root.join(&path)) {
         Ok(t) => t,
@@ -42,9 +45,10 @@ fn read_raw(root: &Path) -> Result<Option<Map<String, Value>>, ChangesetError> {
         message: e.to_string(),
     })?;
     match v {
-        Value::Object(m) => Ok(Some(m)),
+        Value::Object(m) => Ok(Some((m, text))),
         _ => Err(ChangesetError::PreInvalid {
             path,
+            line: 1,
             message: "expected an object like {\"mode\": \"pre\", \"tag\": \"beta\"}; fix it or \
                       delete the file to leave pre mode"
                 .into(),
@@ -52,41 +56,60 @@ fn read_raw(root: &Path) -> Result<Option<Map<String, Value>>, ChangesetError> {
     }
 }
 
-fn typed(raw: &Map<String, Value>) -> Result<PreState, ChangesetError> {
-    let invalid = |message: String| ChangesetError::PreInvalid {
+/// The line of `"key":` in `text` (1 when absent).
+fn key_line(text: &str, key: &str) -> usize {
+    let needle = format!("\"{key}\"");
+    text.find(&needle)
+        .map_or(1, |i| 1 + text[..i].bytes().filter(|&b| b == b'\n').count())
+}
+
+fn typed(raw: &Map<String, Value>, text: &str) -> Result<PreState, ChangesetError> {
+    let invalid = |key: &str, message: String| ChangesetError::PreInvalid {
         path: PathBuf::from(PRE_JSON),
+        line: key_line(text, key),
         message,
     };
     let mode = match raw.get("mode") {
         Some(Value::String(m)) if m == "pre" => PreMode::Pre,
         Some(Value::String(m)) if m == "exit" => PreMode::Exit,
         other => {
-            return Err(invalid(format!(
-                "\"mode\" must be \"pre\" or \"exit\", found {}",
-                other.map_or("nothing".to_string(), Value::to_string)
-            )));
+            return Err(invalid(
+                "mode",
+                format!(
+                    "\"mode\" must be \"pre\" or \"exit\", found {}",
+                    other.map_or("nothing".to_string(), Value::to_string)
+                ),
+            ));
         }
     };
     let tag = match raw.get("tag") {
         Some(Value::String(t)) => t.clone(),
         other => {
-            return Err(invalid(format!(
-                "\"tag\" must be a string such as \"beta\", found {}",
-                other.map_or("nothing".to_string(), Value::to_string)
-            )));
+            return Err(invalid(
+                "tag",
+                format!(
+                    "\"tag\" must be a string such as \"beta\", found {}",
+                    other.map_or("nothing".to_string(), Value::to_string)
+                ),
+            ));
         }
     };
     let initial_versions = match raw.get("initialVersions") {
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-            invalid(format!(
-                "\"initialVersions\" must map names to versions: {e}"
-            ))
+            invalid(
+                "initialVersions",
+                format!("\"initialVersions\" must map names to versions: {e}"),
+            )
         })?,
         None => Default::default(),
     };
     let changesets = match raw.get("changesets") {
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| invalid(format!("\"changesets\" must list change-file ids: {e}")))?,
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+            invalid(
+                "changesets",
+                format!("\"changesets\" must list change-file ids: {e}"),
+            )
+        })?,
         None => Vec::new(),
     };
     Ok(PreState {
@@ -100,17 +123,20 @@ fn typed(raw: &Map<String, Value>) -> Result<PreState, ChangesetError> {
 /// Reads `pre.json` without touching the disk (a v2 file keeps its `initialVersions` and
 /// `changesets`). None when the repository is not in pre mode.
 pub fn read_pre_state(root: &Path) -> Result<Option<PreState>, ChangesetError> {
-    read_raw(root)?.as_ref().map(typed).transpose()
+    read_raw(root)?
+        .as_ref()
+        .map(|(raw, text)| typed(raw, text))
+        .transpose()
 }
 
 /// changesets 3's `readPreState`: a v2 file is migrated on read — each change file listed in
 /// `changesets` moves to `.changeset/pre/` (best effort), `initialVersions` and `changesets`
 /// are dropped and the file is rewritten. A v3 file is returned untouched.
 pub fn migrate_pre_state(root: &Path) -> Result<Option<PreState>, ChangesetError> {
-    let Some(mut raw) = read_raw(root)? else {
+    let Some((mut raw, text)) = read_raw(root)? else {
         return Ok(None);
     };
-    let state = typed(&raw)?;
+    let state = typed(&raw, &text)?;
     if !raw.contains_key("initialVersions") && !raw.contains_key("changesets") {
         return Ok(Some(state));
     }
@@ -201,10 +227,10 @@ pub fn exit_pre(root: &Path) -> Result<PreState, ChangesetError> {
         });
     }
     migrate_pre_state(root)?;
-    let mut raw = read_raw(root)?.unwrap_or_default();
+    let (mut raw, text) = read_raw(root)?.unwrap_or_default();
     raw.insert("mode".into(), Value::String("exit".into()));
     write_pre(root, &Value::Object(raw.clone()))?;
-    typed(&raw)
+    typed(&raw, &text)
 }
 
 #[cfg(test)]

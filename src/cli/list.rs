@@ -14,7 +14,8 @@ pub struct ListArgs {
 /// One package in `relay list --json` (a stable, documented shape).
 #[derive(Serialize)]
 struct Row<'a> {
-    name: &'a str,
+    /// `null` for a root `package.json` without a name (allowed for a monorepo root).
+    name: Option<&'a str>,
     version: Option<&'a str>,
     path: &'a str,
     private: bool,
@@ -53,13 +54,18 @@ fn kind_name(ecosystem: Ecosystem, kind: DepKind) -> &'static str {
 }
 
 fn rows(ws: &Workspace) -> Vec<Row<'_>> {
-    let internal = |p: &Package, target: &str| {
-        ws.get(target)
-            .is_some_and(|q| q.ecosystem == p.ecosystem && q.name != p.name)
-    };
+    // name → ecosystem of every nameable package (a linear `ws.get` per dependency would be
+    // quadratic on large workspaces).
+    let index: std::collections::HashMap<&str, Ecosystem> = ws
+        .all()
+        .filter(|p| !p.unnamed)
+        .map(|p| (p.name.as_str(), p.ecosystem))
+        .collect();
+    let internal =
+        |p: &Package, target: &str| target != p.name && index.get(target) == Some(&p.ecosystem);
     ws.all()
         .map(|p| Row {
-            name: &p.name,
+            name: (!p.unnamed).then_some(p.name.as_str()),
             version: p.version.as_deref(),
             path: &p.dir,
             private: p.private,
@@ -122,7 +128,8 @@ fn human(ws: &Workspace, rows: &[Row]) -> String {
         if rows.len() == 1 { "" } else { "s" }
     );
     let version = |r: &Row| r.version.unwrap_or("-").to_string();
-    let wn = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let name = |r: &Row| r.name.unwrap_or("(unnamed)").to_string();
+    let wn = rows.iter().map(|r| name(r).len()).max().unwrap_or(0);
     let wv = rows.iter().map(|r| version(r).len()).max().unwrap_or(0);
     let wp = rows.iter().map(|r| r.path.len()).max().unwrap_or(0);
     for r in rows {
@@ -138,7 +145,7 @@ fn human(ws: &Workspace, rows: &[Row]) -> String {
         }
         out.push_str(&format!(
             "{:wn$}  {:wv$}  {:wp$}  {}\n",
-            r.name,
+            name(r),
             version(r),
             r.path,
             flags.join(", ")

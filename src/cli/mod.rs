@@ -1,12 +1,16 @@
 //! Command-line entry: parse arguments, resolve settings, call the core, print, map errors to
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
+pub mod add;
 mod auth;
 mod git_tag;
+mod init;
 mod list;
 mod pack;
+mod pre;
 mod publish;
 mod publish_plan;
+mod status;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -66,6 +70,14 @@ pub enum Command {
     GitTag(git_tag::GitTagArgs),
     /// Build npm-identical tarballs of the publishable packages
     Pack(pack::PackArgs),
+    /// Create .changeset/config.json and .changeset/README.md (never overwrites)
+    Init(init::InitArgs),
+    /// Write a change file (interactive, or with --major/--minor/--patch and -m)
+    Add(add::AddArgs),
+    /// Enter or exit pre-release mode
+    Pre(pre::PreArgs),
+    /// Show the release plan for the pending change files; exit 1 if changed packages have none
+    Status(status::StatusArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -181,6 +193,10 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::PublishPlan(args) => publish_plan::run(ctx, args),
         Command::GitTag(args) => git_tag::run(ctx, args),
         Command::Pack(args) => pack::run(ctx, args),
+        Command::Init(args) => init::run(ctx, args),
+        Command::Add(args) => add::run(ctx, args),
+        Command::Pre(args) => pre::run(ctx, args),
+        Command::Status(args) => status::run(ctx, args),
     }
 }
 

@@ -320,8 +320,19 @@ fn read_pnpm(path: &Path, text: &str) -> Result<PnpmDoc, WorkspaceError> {
             .map(|l| (l.line() as usize, l.column() as usize))
             .unwrap_or((1, 1));
         let full = e.to_string();
-        // serde-saphyr appends its own position; keep only the first line of the message.
-        let message = full.lines().next().unwrap_or(&full).to_string();
+        // serde-saphyr prefixes its own "error: line L column C: "; relay prints the position
+        // itself, so keep only the first line's text after that prefix.
+        let mut message = full.lines().next().unwrap_or(&full).trim();
+        message = message
+            .strip_prefix("error:")
+            .unwrap_or(message)
+            .trim_start();
+        if message.starts_with("line ")
+            && let Some(i) = message.find(": ")
+        {
+            message = &message[i + 2..];
+        }
+        let message = message.to_string();
         WorkspaceError::Yaml {
             path: path.to_path_buf(),
             line,

@@ -31,17 +31,19 @@ pub enum Tool {
 }
 
 /// The package ecosystem a package belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ecosystem {
+    #[default]
     Npm,
     Cargo,
 }
 
 /// The dependency table a range was written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum DepKind {
     #[serde(rename = "dependencies")]
+    #[default]
     Prod,
     #[serde(rename = "devDependencies")]
     Dev,
@@ -76,7 +78,7 @@ impl DepKind {
 }
 
 /// One dependency entry, exactly as written in the manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Dependency {
     /// The key in the manifest (for an `npm:` alias, the alias; for a renamed crate, the key).
     pub name: String,
@@ -115,7 +117,7 @@ impl Dependency {
 }
 
 /// A package of the workspace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct Package {
     pub name: String,
     pub version: Option<String>,

@@ -171,3 +171,27 @@ fn cwd_in_a_subdirectory_finds_the_root() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), list_json(&dir));
 }
+
+#[test]
+fn unnamed_root_is_allowed_and_never_collides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("mono");
+    fs::create_dir_all(root.join("packages/mono")).unwrap();
+    fs::write(
+        root.join("package.json"),
+        r#"{"private": true, "workspaces": ["packages/*"], "dependencies": {"mono": "^9"}}"#,
+    )
+    .unwrap();
+    // A package named like the repository directory.
+    fs::write(
+        root.join("packages/mono/package.json"),
+        r#"{"name": "mono", "version": "1.0.0"}"#,
+    )
+    .unwrap();
+    let ws = workspace::discover(&root).unwrap();
+    assert!(ws.root_package.as_ref().unwrap().unnamed);
+    assert_eq!(ws.get("mono").unwrap().dir, "packages/mono");
+    let g = relay::graph::PackageGraph::build(&ws, Default::default());
+    assert_eq!(g.names().collect::<Vec<_>>(), ["mono"]);
+    assert!(g.mismatches().is_empty());
+}

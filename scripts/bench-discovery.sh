@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Discovery benchmark: a generated npm workspace of 2,000 packages with inter-dependencies and
+# 4,000 change files under .changeset/, then
+#   - `relay list --json`                  (wall time: median of RUNS runs; peak RSS)
+#   - `relay status --output /dev/null`    (same, when the binary has a `status` command)
+#   - the peer: @manypkg/get-packages 3 + @changesets/get-dependents-graph 3 in Node (what
+#     changesets runs before anything else), when node and the pinned test tool are available.
+# Measures only; asserts nothing. Usage: scripts/bench-discovery.sh [PACKAGES] [CHANGESETS] [RUNS]
+set -euo pipefail
+
+PACKAGES=${1:-2000}
+CHANGESETS=${2:-4000}
+RUNS=${3:-11}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+WS="$WORK/ws"
+
+echo "building relay (release)..." >&2
+cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
+RELAY="$REPO/target/release/relay"
+
+echo "generating $PACKAGES packages and $CHANGESETS change files in $WS..." >&2
+mkdir -p "$WS/packages" "$WS/.changeset"
+cat >"$WS/package.json" <<'EOF'
+{
+  "name": "bench-root",
+  "private": true,
+  "workspaces": ["packages/*"]
+}
+EOF
+echo '{"name":"bench-root","lockfileVersion":3,"requires":true,"packages":{}}' >"$WS/package-lock.json"
+cat >"$WS/.changeset/config.json" <<'EOF'
+{
+  "$schema": "https://unpkg.com/@changesets/config@3.0.0/schema.json",
+  "changelog": "@changesets/cli/changelog",
+  "commit": false,
+  "fixed": [],
+  "linked": [],
+  "access": "restricted",
+  "baseBranch": "main",
+  "updateInternalDependencies": "patch",
+  "ignore": []
+}
+EOF
+# One awk process writes every file (a shell loop of 6,000 redirections is the slow part).
+awk -v n="$PACKAGES" -v c="$CHANGESETS" -v ws="$WS" 'BEGIN {
+  srand(42);
+  for (i = 0; i < n; i++) {
+    name = sprintf("@bench/pkg-%04d", i);
+    dir = sprintf("%s/packages/pkg-%04d", ws, i);
+    system("mkdir -p " dir);
+    f = dir "/package.json";
+    printf "{\n  \"name\": \"%s\",\n  \"version\": \"1.%d.0\",\n  \"main\": \"index.js\",\n", name, i % 7 > f;
+    printf "  \"license\": \"MIT\"" > f;
+    # Up to 4 dependencies on earlier packages (a DAG), mixing protocols and tables.
+    deps = ""; dev = "";
+    if (i > 0) {
+      k = int(rand() * 5);
+      for (j = 0; j < k; j++) {
+        t = int(rand() * i);
+        spec = (j % 2 == 0) ? "workspace:^" : sprintf("^1.%d.0", t % 7);
+        entry = sprintf("\"@bench/pkg-%04d\": \"%s\"", t, spec);
+        if (index(deps, sprintf("pkg-%04d\"", t)) || index(dev, sprintf("pkg-%04d\"", t))) continue;
+        if (j == 3) { dev = dev (dev == "" ? "" : ", ") entry } else { deps = deps (deps == "" ? "" : ", ") entry }
+      }
+    }
+    if (deps != "") printf ",\n  \"dependencies\": { %s }", deps > f;
+    if (dev != "") printf ",\n  \"devDependencies\": { %s }", dev > f;
+    printf ",\n  \"peerDependencies\": { \"react\": \"^18.0.0\" }\n}\n" > f;
+    close(f);
+  }
+  split("patch minor major", bumps, " ");
+  split("brave calm dark eager fair gentle happy icy jolly kind", adj, " ");
+  for (i = 0; i < c; i++) {
+    f = sprintf("%s/.changeset/%s-change-%05d.md", ws, adj[i % 10 + 1], i);
+    a = int(rand() * n); b = int(rand() * n);
+    printf "---\n\"@bench/pkg-%04d\": %s\n\"@bench/pkg-%04d\": patch\n---\n\nChange number %d: fix the frobnicator.\n", a, bumps[i % 3 + 1], b, i > f;
+    close(f);
+  }
+}'
+
+median_ms() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# wall time of one run in ms (output discarded)
+time_once() {
+  local s e
+  s=$(date +%s%N)
+  "$@" >/dev/null 2>&1
+  e=$(date +%s%N)
+  echo "scale=1; ($e - $s) / 1000000" | bc
+}
+
+peak_rss_mb() {
+  local out
+  out=$({ /usr/bin/time -v "$@" >/dev/null 2>/dev/null; } 2>&1 || true)
+  echo "$out" | awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}'
+}
+
+bench() {
+  local label=$1; shift
+  "$@" >/dev/null 2>&1 || { echo "$label: command failed: $*" >&2; "$@" >/dev/null; return 1; }
+  local times=()
+  for _ in $(seq "$RUNS"); do times+=("$(time_once "$@")"); done
+  local med rss
+  med=$(printf '%s\n' "${times[@]}" | median_ms)
+  rss=$(peak_rss_mb "$@")
+  printf '%-44s median %8s ms   peak RSS %7s MB\n' "$label" "$med" "$rss"
+  echo "$med" >"$WORK/last-ms"
+}
+
+echo
+echo "workspace: $PACKAGES packages, $CHANGESETS change files; $RUNS runs each"
+bench "relay list --json" "$RELAY" --cwd "$WS" list --json
+RELAY_LIST_MS=$(cat "$WORK/last-ms")
+
+if "$RELAY" status --help >/dev/null 2>&1; then
+  bench "relay status --output /dev/null" "$RELAY" --cwd "$WS" status --output /dev/null || true
+else
+  echo "relay status: not in this binary (skipped)"
+fi
+
+PEER="$REPO/target/test-tools/changesets-graph"
+if command -v node >/dev/null 2>&1; then
+  if [ ! -d "$PEER/node_modules/@manypkg/get-packages" ]; then
+    mkdir -p "$PEER"
+    cp "$REPO/tests/tools/changesets-graph/package.json" "$REPO/tests/tools/changesets-graph/package-lock.json" "$PEER/"
+    (cd "$PEER" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || true
+  fi
+  if [ -d "$PEER/node_modules/@manypkg/get-packages" ]; then
+    cat >"$PEER/bench.mjs" <<'EOF'
+import { getPackages } from "@manypkg/get-packages";
+import { getDependentsGraph } from "@changesets/get-dependents-graph";
+const packages = await getPackages(process.argv[2]);
+const graph = getDependentsGraph(packages, {});
+process.stdout.write(JSON.stringify({ n: packages.packages.length, g: graph.size }));
+EOF
+    bench "changesets discovery + graph (node)" node "$PEER/bench.mjs" "$WS"
+    PEER_MS=$(cat "$WORK/last-ms")
+    echo "ratio relay list / changesets discovery: $(echo "scale=3; $RELAY_LIST_MS / $PEER_MS" | bc)"
+  fi
+else
+  echo "node not found: peer comparison skipped"
+fi
