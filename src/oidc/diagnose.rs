@@ -341,3 +341,58 @@ impl Failure {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(stage: Stage) -> Failure {
+        let cause = Failure::initial_cause(&stage, None, "npm:registry.npmjs.org", 0);
+        Failure {
+            package: "@acme/core".into(),
+            registry: "https://registry.npmjs.org/".into(),
+            expected_audience: "npm:registry.npmjs.org".into(),
+            stage,
+            claims: None,
+            cause,
+        }
+    }
+
+    #[test]
+    fn gitlab_without_id_tokens_shows_the_yaml() {
+        let f = failure(Stage::IdToken(IdTokenError::NoToken {
+            provider: Provider::GitLab,
+        }));
+        let text = f.to_string();
+        assert!(
+            text.contains("ID token: GitLab CI provided no ID token"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "id_tokens:\n        NPM_ID_TOKEN:\n          aud: \"npm:registry.npmjs.org\""
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn html_404_means_no_exchange_endpoint() {
+        let f = failure(Stage::Exchange(ExchangeError::Status {
+            status: 404,
+            message: super::super::NOT_A_REGISTRY_ANSWER.into(),
+        }));
+        assert_eq!(f.cause, Cause::EndpointDown);
+        let f = failure(Stage::Exchange(ExchangeError::Unreachable(
+            "refused".into(),
+        )));
+        assert_eq!(f.cause, Cause::EndpointDown);
+        assert!(f.to_string().contains("endpoint is down"));
+    }
+
+    #[test]
+    fn outside_ci_says_how_to_proceed() {
+        let f = failure(Stage::NoProvider { detected: None });
+        assert!(f.to_string().contains("use `--auth token`"));
+    }
+}

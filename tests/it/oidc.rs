@@ -645,3 +645,51 @@ fn gitlab_id_token_from_the_environment_is_exchanged() {
     assert!(s.world.issuer.requested_audiences().is_empty());
     s.assert_no_secret(&text);
 }
+
+#[test]
+fn buildkite_is_opt_in_and_uses_the_agent_command() {
+    let s = Scene::new(1, 1);
+    // A stand-in `buildkite-agent` that records its arguments and prints a token the issuer
+    // minted for the registry's audience.
+    let bin = s.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let tok = s.world.issuer.mint("npm:127.0.0.1", 600);
+    let script = bin.join("buildkite-agent");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\necho '{tok}'\n",
+            s.dir.path().join("agent-args").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &script,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = vec![
+        ("CI".to_string(), "true".to_string()),
+        ("BUILDKITE".to_string(), "true".to_string()),
+        ("PATH".to_string(), path),
+    ];
+    // Not enabled: OIDC is not tried, and `--auth oidc` says how to enable it.
+    let out = s.relay(&env, &["auth", "check", "--auth", "oidc"]);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("[oidc] buildkite = true"), "{text}");
+    assert!(!s.dir.path().join("agent-args").exists());
+    // Enabled in relay.toml: the agent is asked for the registry's audience.
+    std::fs::write(s.repo().join("relay.toml"), "[oidc]\nbuildkite = true\n").unwrap();
+    let out = s.relay(&env, &["auth", "check", "--auth", "oidc"]);
+    let text = all_output(&out);
+    assert!(out.status.success(), "{text}");
+    let args = std::fs::read_to_string(s.dir.path().join("agent-args")).unwrap();
+    assert_eq!(args.trim(), "oidc request-token --audience npm:127.0.0.1");
+    s.assert_no_secret(&text);
+}
