@@ -205,7 +205,14 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> CliResult {
             settings,
             crate::oidc::CiEnv::from_process(),
         ))
-        .map_err(CliError::user)?;
+        .map_err(|e| {
+            if args.json {
+                let failures: Vec<_> = e.failures.iter().map(|f| f.to_json()).collect();
+                let v = serde_json::json!({"ok": false, "oidc": failures});
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            }
+            CliError::user(e)
+        })?;
     if let Some(auth) = oidc {
         pctx.auth = Arc::new(auth);
     }

@@ -60,7 +60,54 @@ pub struct Failure {
     pub cause: Cause,
 }
 
+impl Cause {
+    /// A stable machine-readable name (`--json`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Cause::NotInCi { .. } => "not-in-ci",
+            Cause::MissingIdTokenPermission => "missing-id-token-permission",
+            Cause::NoIdTokenVariable { .. } => "no-id-token-variable",
+            Cause::IdTokenRequestFailed => "id-token-request-failed",
+            Cause::WrongAudience { .. } => "wrong-audience",
+            Cause::Expired { .. } => "expired-id-token",
+            Cause::NewPackage => "new-package",
+            Cause::NoTrustedPublisher => "no-trusted-publisher",
+            Cause::PublisherMismatch => "publisher-mismatch",
+            Cause::EndpointDown => "endpoint-down",
+            Cause::Rejected => "rejected",
+        }
+    }
+}
+
 impl Failure {
+    /// The failure as JSON for `--json` output: no token, only what the text shows.
+    pub fn to_json(&self) -> serde_json::Value {
+        let stage = match &self.stage {
+            Stage::NoProvider { .. } => "ci".to_string(),
+            Stage::IdToken(e) => format!("id token: {e}"),
+            Stage::Exchange(e) => format!("token exchange: {e}"),
+        };
+        let claims: serde_json::Map<String, serde_json::Value> = self
+            .claims
+            .as_ref()
+            .map(|c| {
+                c.publisher_fields()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::json!({
+            "package": self.package,
+            "registry": self.registry,
+            "expectedAudience": self.expected_audience,
+            "httpStatus": self.http_status(),
+            "error": stage,
+            "cause": self.cause.code(),
+            "claims": claims,
+        })
+    }
+
     pub fn http_status(&self) -> Option<u16> {
         match &self.stage {
             Stage::Exchange(ExchangeError::Status { status, .. })
@@ -394,5 +441,7 @@ mod tests {
     fn outside_ci_says_how_to_proceed() {
         let f = failure(Stage::NoProvider { detected: None });
         assert!(f.to_string().contains("use `--auth token`"));
+        assert_eq!(f.to_json()["cause"], "not-in-ci");
+        assert_eq!(f.to_json()["package"], "@acme/core");
     }
 }

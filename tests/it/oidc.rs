@@ -321,6 +321,21 @@ fn workflow_mismatch_shows_the_claims_to_match() {
     assert!(text.contains("environment        npm"), "{text}");
     assert!(text.contains("event_name         push"), "{text}");
     s.assert_no_secret(&text);
+    // The same, for machines.
+    let out = s.relay(
+        &s.world.github_env(),
+        &["publish", "--auth", "oidc", "--no-git-tag", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let f = v["oidc"].as_array().unwrap();
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0]["cause"], "publisher-mismatch");
+    assert_eq!(f[0]["httpStatus"], 404);
+    assert_eq!(f[0]["claims"]["repository"], "octo/monorepo");
+    s.assert_no_secret(&all_output(&out));
+    s.assert_nothing_uploaded();
 }
 
 #[test]
