@@ -340,44 +340,20 @@ pub fn read_readme(tgz: &[u8]) -> Option<(String, String)> {
 pub struct PlanInputs<'a> {
     pub npm: &'a crate::registry::NpmConfig,
     pub tag: String,
-    /// `relay.toml` `[publish] access` (wins over `publishConfig.access`).
+    /// Access for every package (wins over `publishConfig.access`); `None`: each package's own.
     pub access: Option<String>,
 }
 
-/// The plan for freshly packed tarballs: dependency waves from the packed manifests (prod, peer
-/// and optional edges), each package's registry (`.npmrc` + `publishConfig`), tag and access.
+/// The plan for freshly packed tarballs: dependency waves from the workspace's publish graph
+/// (prod, peer and optional edges, as `relay publish` orders them), each package's registry
+/// (`.npmrc` + `publishConfig`), tag and access.
 pub fn plan_for_packed(
+    ws: &crate::workspace::Workspace,
     packed: &[crate::pack::Packed],
     inputs: &PlanInputs<'_>,
 ) -> Result<PackPlan, String> {
-    use crate::release::plan::{Edge, waves};
-    use crate::workspace::DepKind;
-    let nodes: BTreeSet<String> = packed.iter().map(|p| p.name.clone()).collect();
-    let mut edges = Vec::new();
-    for p in packed {
-        for (kind, key) in [
-            (DepKind::Prod, "dependencies"),
-            (DepKind::Peer, "peerDependencies"),
-            (DepKind::Optional, "optionalDependencies"),
-        ] {
-            if let Some(deps) = p.manifest.get(key).and_then(|d| d.as_object()) {
-                for (dep, spec) in deps {
-                    // An `npm:` alias names its target after the prefix.
-                    let target = spec
-                        .as_str()
-                        .and_then(|s| s.strip_prefix("npm:"))
-                        .and_then(|s| s.rsplit_once('@').map(|(n, _)| n).filter(|n| !n.is_empty()))
-                        .unwrap_or(dep);
-                    edges.push(Edge {
-                        from: p.name.clone(),
-                        to: target.to_string(),
-                        kind,
-                    });
-                }
-            }
-        }
-    }
-    let (wave_list, waits, _warnings) = waves(&nodes, &edges);
+    let names: Vec<String> = packed.iter().map(|p| p.name.clone()).collect();
+    let (wave_list, waits, _warnings) = crate::release::plan::waves(ws, &names);
     let wave_of: BTreeMap<&str, usize> = wave_list
         .iter()
         .enumerate()
@@ -415,25 +391,32 @@ pub fn plan_for_packed(
 }
 
 /// Builds the plan for `packed` with the repository's settings (`.npmrc` and the environment
-/// for registries; `relay.toml` `[publish]` registry/tag/access; the pre-mode tag) and writes it
+/// for registries; `relay.toml` `[publish]` registry and tag; the pre-mode tag) and writes it
 /// into `out_dir`. `relay pack --out-dir` calls this after writing the tarballs.
 pub fn write_for_pack(
-    root: &Path,
+    ws: &crate::workspace::Workspace,
     out_dir: &Path,
     packed: &[crate::pack::Packed],
 ) -> Result<PathBuf, String> {
-    let section = crate::release::config::load_publish_section(root).map_err(|e| e.to_string())?;
+    let root = &ws.root;
+    let section = crate::settings::load_relay_toml(root)
+        .map_err(|e| e.to_string())?
+        .publish;
     let env: crate::registry::Env = std::env::vars().collect();
     let npm = crate::registry::NpmConfig::load(root, &env, section.registry.as_deref())
         .map_err(|e| e.to_string())?;
-    let pre = crate::release::config::pre_tag(root);
+    let pre = crate::changeset::read_pre_state(root)
+        .map_err(|e| e.to_string())?
+        .filter(|p| p.mode == crate::changeset::PreMode::Pre)
+        .map(|p| p.tag);
     let tag = crate::release::plan::choose_tag(None, section.tag.as_deref(), pre.as_deref());
     let plan = plan_for_packed(
+        ws,
         packed,
         &PlanInputs {
             npm: &npm,
             tag,
-            access: section.access.clone(),
+            access: None,
         },
     )?;
     plan.write(out_dir).map_err(|e| e.to_string())

@@ -59,11 +59,8 @@ pub(crate) fn oidc_settings(
     root: &std::path::Path,
     cli: Option<AuthArg>,
 ) -> Result<OidcSettings, CliError> {
-    let path = root.join("relay.toml");
-    let mut s = match std::fs::read_to_string(&path) {
-        Ok(text) => OidcSettings::from_relay_toml(&text, "relay.toml").map_err(CliError::user)?,
-        Err(_) => OidcSettings::default(),
-    };
+    let toml = crate::settings::load_relay_toml(root).map_err(CliError::user)?;
+    let mut s = OidcSettings::from(&toml);
     if let Some(a) = cli {
         s.mode = a.into();
     }

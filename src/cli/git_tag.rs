@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, _args: GitTagArgs) -> CliResult {
         )));
     }
     let (mut pkgs, single) = release::publishable(&ws);
-    if release::config::tag_private_packages(&root) {
+    if super::publish::tag_private_packages(&root)? {
         pkgs.extend(
             ws.packages
                 .iter()

@@ -28,14 +28,16 @@ pub struct PackArgs {
 }
 
 fn publishable(p: &Package) -> bool {
-    p.ecosystem == Ecosystem::Npm && !p.private && p.version.is_some()
+    p.ecosystem == Ecosystem::Npm && !p.private && !p.unnamed && p.version.is_some()
 }
 
 /// Which packages to pack: the named ones (each must exist and be an npm package with a
 /// version), or every publishable one.
 fn select<'a>(ws: &'a Workspace, names: &[String]) -> Result<Vec<&'a Package>, CliError> {
     if names.is_empty() {
-        return Ok(ws.all().filter(|p| publishable(p)).collect());
+        // `packages` holds the root package only in a single-package repository: a monorepo's
+        // root is never published.
+        return Ok(ws.packages.iter().filter(|p| publishable(p)).collect());
     }
     let mut out = Vec::new();
     for n in names {
@@ -87,7 +89,7 @@ pub fn run(ctx: &Ctx, args: PackArgs) -> CliResult {
         write_all(&out_dir, &packed)?;
         // With --out-dir, the directory is a hand-off to a publish job: add the plan.
         if args.out_dir.is_some() {
-            crate::pack_plan::write_for_pack(&root, &out_dir, &packed).map_err(CliError::user)?;
+            crate::pack_plan::write_for_pack(&ws, &out_dir, &packed).map_err(CliError::user)?;
         }
     }
 

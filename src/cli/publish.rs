@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::registry::{NpmConfig, RegistryClient, RetryPolicy};
 use crate::release::auth::NpmrcAuth;
-use crate::release::packer::BasicPacker;
+use crate::release::packer::NpmPacker;
 use crate::release::plan::{PublishPlan, Strategy};
 use crate::release::{self, Progress, PublishContext, PublishOptions, PublishReport};
 use crate::report::Reporter;
@@ -81,30 +81,37 @@ pub(crate) fn prepare_with(
         Some(ws) => ws,
         None => crate::workspace::discover(&root).map_err(CliError::user)?,
     };
-    let section = release::config::load_publish_section(&root).map_err(CliError::user)?;
+    let section = crate::settings::load_relay_toml(&root)
+        .map_err(CliError::user)?
+        .publish;
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let registry = args.registry.clone().or(section.registry.clone());
     let npm = NpmConfig::load(&root, &env, registry.as_deref()).map_err(CliError::user)?;
     let client = RegistryClient::new(RetryPolicy::from_config(&npm)).map_err(CliError::user)?;
-    let strategy: Strategy = args
-        .strategy
-        .as_deref()
-        .or(section.strategy.as_deref())
-        .unwrap_or("direct")
-        .parse()
-        .map_err(CliError::usage)?;
-    let pre = release::config::pre_tag(&root);
+    let strategy: Strategy = match args.strategy.as_deref() {
+        Some(s) => s.parse().map_err(CliError::usage)?,
+        None => match section.strategy {
+            crate::settings::PublishStrategy::Direct => Strategy::Direct,
+            crate::settings::PublishStrategy::Promote => Strategy::Promote,
+        },
+    };
+    let pre = crate::changeset::read_pre_state(&root)
+        .map_err(CliError::user)?
+        .filter(|p| p.mode == crate::changeset::PreMode::Pre)
+        .map(|p| p.tag);
     let tag =
         release::plan::choose_tag(args.tag.as_deref(), section.tag.as_deref(), pre.as_deref());
-    let concurrency = args.concurrency.or(section.concurrency).unwrap_or(4);
+    let concurrency = args
+        .concurrency
+        .or(section.concurrency.map(|c| c as usize))
+        .unwrap_or(4);
     if concurrency == 0 {
         return Err(CliError::usage("--concurrency must be at least 1"));
     }
     let journal_dir = args
         .journal_dir
         .clone()
-        .or(section.journal_dir.clone())
-        .unwrap_or_else(|| PathBuf::from(".relay/releases"));
+        .unwrap_or_else(|| section.journal_dir.clone());
     let journal_dir = if journal_dir.is_absolute() {
         journal_dir
     } else {
@@ -148,7 +155,10 @@ pub(crate) fn prepare_with(
         npm: npm.clone(),
         client,
         auth: Arc::new(NpmrcAuth { config: npm }),
-        packer: Arc::new(BasicPacker),
+        // A dry run changes nothing anywhere: no lifecycle scripts.
+        packer: Arc::new(NpmPacker {
+            ignore_scripts: args.ignore_scripts || args.dry_run,
+        }),
         reporter,
         progress,
     };
@@ -157,20 +167,24 @@ pub(crate) fn prepare_with(
         strategy,
         concurrency,
         journal_dir,
-        git_tag: !args.no_git_tag && section.git_tag.unwrap_or(true),
-        tag_private: release::config::tag_private_packages(&root),
+        git_tag: !args.no_git_tag && section.git_tag,
+        tag_private: tag_private_packages(&root)?,
         fail_fast: args.fail_fast,
         dry_run: args.dry_run,
-        ignore_scripts: args.ignore_scripts,
-        access: args.access.clone().or(section.access.clone()),
-        visibility_timeout: Duration::from_secs(
-            args.visibility_timeout
-                .or(section.visibility_timeout)
-                .unwrap_or(300),
-        ),
+        access: args.access.clone(),
+        visibility_timeout: Duration::from_secs(args.visibility_timeout.unwrap_or(300)),
         resume_command: resume.join(" "),
     };
     Ok((pctx, opts))
+}
+
+/// `privatePackages.tag` from `.changeset/config.json` (false without the file).
+pub(crate) fn tag_private_packages(root: &std::path::Path) -> Result<bool, CliError> {
+    if !root.join(crate::settings::CONFIG_PATH).is_file() {
+        return Ok(false);
+    }
+    let config = crate::settings::load_config(root).map_err(CliError::user)?;
+    Ok(config.private_packages.tag)
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -189,8 +203,8 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> CliResult {
     let (mut pctx, mut opts) =
         prepare_with(ctx, &args, from_pack.as_ref().map(|p| p.workspace.clone()))?;
     if let Some(p) = &from_pack {
+        // Serves the verified tarballs: no packing, so no lifecycle script runs.
         pctx.packer = Arc::new(p.packer());
-        opts.ignore_scripts = true;
         if args.tag.is_none() {
             opts.tag = p.tag().map_err(CliError::user)?;
         }

@@ -69,40 +69,17 @@ pub struct OidcSettings {
     pub buildkite: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
-}
-
-impl OidcSettings {
-    /// Reads `[publish] auth` and `[oidc] buildkite` from `relay.toml` text (other keys are
-    /// other rooms' business and ignored here).
-    pub fn from_relay_toml(text: &str, file: &str) -> Result<OidcSettings, SettingsError> {
-        let invalid = |message: String| SettingsError::Invalid {
-            file: file.to_string(),
-            message,
-        };
-        let doc: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let mut out = OidcSettings::default();
-        if let Some(publish) = doc.get("publish").and_then(|v| v.as_table())
-            && let Some(auth) = publish.get("auth")
-        {
-            let s = auth
-                .as_str()
-                .ok_or_else(|| invalid("[publish] auth must be a string".into()))?;
-            out.mode = s
-                .parse()
-                .map_err(|e: String| invalid(format!("[publish] auth: {e}")))?;
+impl From<&crate::settings::RelayToml> for OidcSettings {
+    /// `[publish] auth` and `[oidc] buildkite` of `relay.toml` (validated by [`crate::settings`]).
+    fn from(t: &crate::settings::RelayToml) -> OidcSettings {
+        OidcSettings {
+            mode: match t.publish.auth {
+                crate::settings::AuthMode::Auto => AuthMode::Auto,
+                crate::settings::AuthMode::Oidc => AuthMode::Oidc,
+                crate::settings::AuthMode::Token => AuthMode::Token,
+            },
+            buildkite: t.oidc.buildkite,
         }
-        if let Some(oidc) = doc.get("oidc").and_then(|v| v.as_table())
-            && let Some(bk) = oidc.get("buildkite")
-        {
-            out.buildkite = bk
-                .as_bool()
-                .ok_or_else(|| invalid("[oidc] buildkite must be true or false".into()))?;
-        }
-        Ok(out)
     }
 }
 
@@ -174,24 +151,16 @@ mod tests {
 
     #[test]
     fn reads_relay_toml() {
-        let s = OidcSettings::from_relay_toml(
+        let t = crate::settings::parse_relay_toml(
             "[publish]\nauth = \"oidc\"\n[oidc]\nbuildkite = true\n",
-            "relay.toml",
+            std::path::Path::new("relay.toml"),
         )
         .unwrap();
+        let s = OidcSettings::from(&t);
         assert_eq!(s.mode, AuthMode::Oidc);
         assert!(s.buildkite);
-        let err = OidcSettings::from_relay_toml("[publish]\nauth = \"maybe\"\n", "relay.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("relay.toml") && err.contains("`maybe`"),
-            "{err}"
-        );
-        assert_eq!(
-            OidcSettings::from_relay_toml("", "relay.toml").unwrap(),
-            OidcSettings::default()
-        );
+        let d = OidcSettings::from(&crate::settings::RelayToml::default());
+        assert_eq!(d, OidcSettings::default());
     }
 
     #[test]

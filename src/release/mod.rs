@@ -3,7 +3,6 @@
 //! resumable after any failure or crash.
 
 pub mod auth;
-pub mod config;
 pub mod git_tags;
 pub mod journal;
 pub mod packer;
@@ -12,5 +11,5 @@ mod run;
 
 pub use run::{
     FailedEntry, NoProgress, NotAttemptedEntry, Progress, PublishContext, PublishOptions,
-    PublishReport, PublishedEntry, ReleaseError, publish, publishable, run_script,
+    PublishReport, PublishedEntry, ReleaseError, publish, publishable,
 };

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::workspace::DepKind;
+use crate::workspace::Workspace;
 
 /// How the target dist-tag reaches consumers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -66,86 +66,42 @@ pub struct PublishPlan {
     pub warnings: Vec<String>,
 }
 
-/// An internal dependency edge: `from` depends on `to` with `kind`.
-#[derive(Debug, Clone)]
-pub struct Edge {
-    pub from: String,
-    pub to: String,
-    pub kind: DepKind,
-}
-
 /// (waves, what each package waits for, warnings).
 pub type Waves = (Vec<Vec<String>>, BTreeMap<String, Vec<String>>, Vec<String>);
 
-/// Dependency waves among `nodes`: prod, peer and optional edges order packages; dev edges do
-/// not. Each strongly connected component (a cycle) is placed in one wave, and a warning names
-/// it. Returns (waves, what each package waits for, warnings). Deterministic: names sorted.
-pub fn waves(nodes: &BTreeSet<String>, edges: &[Edge]) -> Waves {
-    use petgraph::graph::{DiGraph, NodeIndex};
-    let mut g: DiGraph<String, ()> = DiGraph::new();
-    let mut idx: BTreeMap<&str, NodeIndex> = BTreeMap::new();
-    for n in nodes {
-        idx.insert(n, g.add_node(n.clone()));
-    }
-    for e in edges {
-        if e.kind == DepKind::Dev || e.from == e.to {
-            continue;
-        }
-        if let (Some(&a), Some(&b)) = (idx.get(e.from.as_str()), idx.get(e.to.as_str())) {
-            // dependency → dependent
-            g.update_edge(b, a, ());
-        }
-    }
-    let sccs = petgraph::algo::tarjan_scc(&g);
-    let mut comp_of: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+/// Dependency waves among `names`, from the workspace's publish graph ([`crate::graph`]: prod,
+/// peer and optional edges; dev edges do not order). A cycle shares one wave, its members do
+/// not wait for each other, and a warning names it.
+pub fn waves(ws: &Workspace, names: &[String]) -> Waves {
+    let g =
+        crate::graph::PackageGraph::build(ws, crate::graph::GraphOptions::for_publishing(false));
+    let w = crate::graph::waves_of(&g, names);
+    let wanted: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut warnings = Vec::new();
-    for (ci, comp) in sccs.iter().enumerate() {
-        for &n in comp {
-            comp_of.insert(n, ci);
-        }
-        if comp.len() > 1 {
-            let mut names: Vec<&str> = comp.iter().map(|&n| g[n].as_str()).collect();
-            names.sort();
+    for c in &w.cycles {
+        if c.len() > 1 {
             warnings.push(format!(
                 "dependency cycle between {}: they are published in the same wave, without waiting for each other",
-                names.join(", ")
+                c.join(", ")
             ));
         }
     }
-    // Longest path over the condensation: a component's wave is 1 + max wave of its deps.
-    // tarjan_scc returns components in reverse topological order (dependents first).
-    let mut comp_wave = vec![0usize; sccs.len()];
-    for ci in (0..sccs.len()).rev() {
-        let mut w = 0;
-        for &n in &sccs[ci] {
-            for dep in g.neighbors_directed(n, petgraph::Direction::Incoming) {
-                let dc = comp_of[&dep];
-                if dc != ci {
-                    w = w.max(comp_wave[dc] + 1);
-                }
-            }
-        }
-        comp_wave[ci] = w;
-    }
-    let max = comp_wave.iter().copied().max().map_or(0, |m| m + 1);
-    let mut out: Vec<Vec<String>> = vec![Vec::new(); if nodes.is_empty() { 0 } else { max }];
-    let mut waits: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, &n) in &idx {
-        let ci = comp_of[&n];
-        out[comp_wave[ci]].push(name.to_string());
+    let mut waits = BTreeMap::new();
+    for n in names {
+        let cycle: Option<&Vec<String>> = w.cycles.iter().find(|c| c.contains(n));
         let mut deps: Vec<String> = g
-            .neighbors_directed(n, petgraph::Direction::Incoming)
-            .filter(|d| comp_of[d] != ci)
-            .map(|d| g[d].clone())
+            .dependencies(n)
+            .into_iter()
+            .map(|(d, _)| d)
+            .filter(|d| wanted.contains(d) && *d != n.as_str())
+            .filter(|d| !cycle.is_some_and(|c| c.iter().any(|x| x == d)))
+            .map(String::from)
             .collect();
         deps.sort();
         deps.dedup();
-        waits.insert(name.to_string(), deps);
+        waits.insert(n.clone(), deps);
     }
-    for w in &mut out {
-        w.sort();
-    }
-    (out, waits, warnings)
+    (w.waves, waits, warnings)
 }
 
 /// The dist-tag for a release: `--tag`, else the pre-mode tag, else `latest`.
@@ -205,48 +161,6 @@ pub fn release_id(versions: &BTreeMap<String, String>, tag: &str, strategy: Stra
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn set(names: &[&str]) -> BTreeSet<String> {
-        names.iter().map(|s| s.to_string()).collect()
-    }
-    fn e(from: &str, to: &str, kind: DepKind) -> Edge {
-        Edge {
-            from: from.into(),
-            to: to.into(),
-            kind,
-        }
-    }
-
-    #[test]
-    fn waves_follow_prod_peer_optional_not_dev() {
-        let nodes = set(&["a", "b", "c", "d"]);
-        let edges = [
-            e("b", "a", DepKind::Prod),
-            e("c", "b", DepKind::Peer),
-            e("d", "c", DepKind::Dev),
-            e("d", "a", DepKind::Optional),
-        ];
-        let (w, waits, warn) = waves(&nodes, &edges);
-        assert_eq!(w, vec![vec!["a"], vec!["b", "d"], vec!["c"]]);
-        assert_eq!(waits["c"], vec!["b"]);
-        assert!(waits["a"].is_empty());
-        assert!(warn.is_empty());
-    }
-
-    #[test]
-    fn cycles_share_a_wave_with_a_warning() {
-        let nodes = set(&["a", "b", "c"]);
-        let edges = [
-            e("a", "b", DepKind::Prod),
-            e("b", "a", DepKind::Prod),
-            e("c", "a", DepKind::Prod),
-        ];
-        let (w, waits, warn) = waves(&nodes, &edges);
-        assert_eq!(w, vec![vec!["a", "b"], vec!["c"]]);
-        assert!(waits["a"].is_empty());
-        assert_eq!(warn.len(), 1);
-        assert!(warn[0].contains("a, b"));
-    }
 
     #[test]
     fn tag_rules() {

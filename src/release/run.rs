@@ -18,7 +18,7 @@ use super::journal::{
     Journal, JournalData, JournalError, JournalPackage, ReleaseStatus, StepStatus,
 };
 use super::packer::Packer;
-use super::plan::{self, Edge, PlannedPackage, PublishPlan, Strategy};
+use super::plan::{self, PlannedPackage, PublishPlan, Strategy};
 use crate::registry::{
     Credential, NpmConfig, Packument, PublishBody, PublishOutcome, RegistryClient, Tarball,
 };
@@ -38,7 +38,6 @@ pub struct PublishOptions {
     pub tag_private: bool,
     pub fail_fast: bool,
     pub dry_run: bool,
-    pub ignore_scripts: bool,
     /// `--access` (overrides `publishConfig.access`).
     pub access: Option<String>,
     /// How long to wait for a published version to become visible before its dependents go.
@@ -234,16 +233,10 @@ pub async fn publish(
                 let packer = ctx.packer.clone();
                 let ws = ctx.workspace.clone();
                 let pkg = p.clone();
-                let scripts = !opts.ignore_scripts && !opts.dry_run;
                 Some(
-                    tokio::task::spawn_blocking(move || {
-                        if scripts {
-                            run_script(&pkg, "prepublishOnly")?;
-                        }
-                        packer.pack(&ws, &pkg)
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
+                    tokio::task::spawn_blocking(move || packer.pack(&ws, &pkg))
+                        .await
+                        .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
                 )
             } else {
                 None
@@ -394,7 +387,6 @@ pub async fn publish(
         .map(|c| (c.tarball.name.as_str(), c.tarball.version.as_str()))
         .collect();
     let internal: BTreeSet<&str> = ws.all().map(|p| p.name.as_str()).collect();
-    let mut edges = Vec::new();
     for c in &cands {
         for (kind, key) in [
             (DepKind::Prod, "dependencies"),
@@ -422,11 +414,6 @@ pub async fn publish(
                 if !internal.contains(target) {
                     continue;
                 }
-                edges.push(Edge {
-                    from: c.tarball.name.clone(),
-                    to: target.to_string(),
-                    kind,
-                });
                 if kind == DepKind::Dev {
                     continue;
                 }
@@ -456,8 +443,8 @@ pub async fn publish(
     }
 
     // ---- the plan ----
-    let names: BTreeSet<String> = cands.iter().map(|c| c.tarball.name.clone()).collect();
-    let (waves, waits, mut warnings) = plan::waves(&names, &edges);
+    let names: Vec<String> = cands.iter().map(|c| c.tarball.name.clone()).collect();
+    let (waves, waits, mut warnings) = plan::waves(&ws, &names);
     let wave_of: BTreeMap<&str, usize> = waves
         .iter()
         .enumerate()
@@ -984,47 +971,4 @@ fn cred_fingerprint(c: &Credential) -> String {
 fn read_manifest(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Runs a lifecycle script of `pkg` (if defined) like npm: `sh -c`, in the package directory,
-/// with `node_modules/.bin` of the package and the root on PATH.
-pub fn run_script(pkg: &Package, event: &str) -> Result<(), String> {
-    let manifest = read_manifest(&pkg.manifest_path)?;
-    let Some(script) = manifest
-        .get("scripts")
-        .and_then(|s| s.get(event))
-        .and_then(Value::as_str)
-    else {
-        return Ok(());
-    };
-    let dir = pkg.abs_dir();
-    let mut path = std::env::var_os("PATH").unwrap_or_default();
-    for d in dir.ancestors() {
-        let bin = d.join("node_modules/.bin");
-        if bin.is_dir() {
-            let mut p = std::ffi::OsString::from(bin);
-            p.push(":");
-            p.push(&path);
-            path = p;
-        }
-    }
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .env("PATH", path)
-        .env("npm_lifecycle_event", event)
-        .env("npm_package_name", &pkg.name)
-        .env("npm_package_version", pkg.version.as_deref().unwrap_or(""))
-        .output()
-        .map_err(|e| format!("{event}: cannot run sh: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{event} script `{script}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
 }

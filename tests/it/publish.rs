@@ -17,6 +17,7 @@ pub struct Mono {
     pub home: PathBuf,
     pub scope: String,
     pub names: Vec<String>,
+    pub edges: Vec<(usize, usize, &'static str)>,
 }
 
 impl Mono {
@@ -24,6 +25,16 @@ impl Mono {
     /// depends on i-1 (prod); every fourth also on i-2 (peer); every fifth on i-3 (dev); every
     /// seventh on i-5 (optional).
     pub fn new(scope: &str, n: usize, version: &str) -> Mono {
+        Mono::with_edges(scope, n, version, default_edges(n))
+    }
+
+    /// Like [`Mono::new`] with explicit edges (dependent, dependency, table).
+    pub fn with_edges(
+        scope: &str,
+        n: usize,
+        version: &str,
+        edges: Vec<(usize, usize, &'static str)>,
+    ) -> Mono {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("repo");
         let home = tmp.path().join("home");
@@ -49,6 +60,7 @@ impl Mono {
             home,
             scope: scope.to_string(),
             names,
+            edges,
         };
         m.set_version(version);
         m
@@ -58,22 +70,16 @@ impl Mono {
         self.root.join("packages").join(format!("p{i}"))
     }
 
-    /// Edges: (dependent, dependency, table).
+    /// Adds `scripts.<event> = cmd` to package i.
+    pub fn add_script(&self, i: usize, event: &str, cmd: &str) {
+        let path = self.dir(i).join("package.json");
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["scripts"] = json!({ event: cmd });
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    }
+
     pub fn edges(&self) -> Vec<(usize, usize, &'static str)> {
-        let mut e = Vec::new();
-        for i in 1..self.names.len() {
-            e.push((i, i - 1, "dependencies"));
-            if i % 4 == 0 && i >= 2 {
-                e.push((i, i - 2, "peerDependencies"));
-            }
-            if i % 5 == 0 && i >= 3 {
-                e.push((i, i - 3, "devDependencies"));
-            }
-            if i % 7 == 0 && i >= 5 {
-                e.push((i, i - 5, "optionalDependencies"));
-            }
-        }
-        e
+        self.edges.clone()
     }
 
     pub fn set_version(&self, version: &str) {
@@ -155,6 +161,25 @@ impl Mono {
         out.sort();
         out
     }
+}
+
+/// Package i depends on i-1 (prod); every fourth also on i-2 (peer); every fifth on i-3
+/// (dev); every seventh on i-5 (optional).
+pub fn default_edges(n: usize) -> Vec<(usize, usize, &'static str)> {
+    let mut e = Vec::new();
+    for i in 1..n {
+        e.push((i, i - 1, "dependencies"));
+        if i % 4 == 0 && i >= 2 {
+            e.push((i, i - 2, "peerDependencies"));
+        }
+        if i % 5 == 0 && i >= 3 {
+            e.push((i, i - 3, "devDependencies"));
+        }
+        if i % 7 == 0 && i >= 5 {
+            e.push((i, i - 5, "optionalDependencies"));
+        }
+    }
+    e
 }
 
 pub fn git(dir: &Path) -> Command {
@@ -274,6 +299,7 @@ fn publishes_22_packages_npm_installs_them_and_a_rerun_is_a_no_op() {
     let scope = unique_scope("e2e");
     let m = Mono::new(&scope, 22, "1.0.0");
     m.npmrc(&vd.url(), vd.token(), "");
+    m.add_script(2, "prepublishOnly", "echo ran > prepublish-ran.txt");
     m.git_init();
     let first = m.relay().args(["publish", "--json"]).output().unwrap();
     ok(&first);
@@ -292,6 +318,10 @@ fn publishes_22_packages_npm_installs_them_and_a_rerun_is_a_no_op() {
             .contains(&json!(m.names[21]))
     );
     assert_all_published(vd, &m, "1.0.0");
+    assert!(
+        m.dir(2).join("prepublish-ran.txt").exists(),
+        "prepublishOnly ran"
+    );
     // The registry stores npm's manifest shape.
     let p = vd.packument(&m.names[1]).unwrap();
     let v = &p["versions"]["1.0.0"];
@@ -334,6 +364,8 @@ fn dry_run_and_publish_plan_change_nothing() {
     let scope = unique_scope("dry");
     let m = Mono::new(&scope, 5, "1.0.0");
     m.npmrc(&vd.url(), vd.token(), "");
+    // Lifecycle scripts do not run in a dry run (it changes nothing anywhere).
+    m.add_script(1, "prepublishOnly", "echo ran > prepublish-ran.txt");
     let before = harness::snapshot_tree(&m.root);
     let out = m.relay().args(["publish", "--dry-run"]).output().unwrap();
     ok(&out);
@@ -415,4 +447,34 @@ fn preflight_lists_every_problem_and_uploads_nothing() {
         "{err}"
     );
     assert_eq!(err.matches("no credential").count(), 2, "{err}");
+}
+
+#[test]
+fn a_dependency_cycle_is_one_wave_with_a_warning() {
+    let vd = Verdaccio::shared();
+    let edges = vec![
+        (1, 2, "dependencies"),
+        (2, 1, "peerDependencies"),
+        (3, 1, "dependencies"),
+        (0, 3, "devDependencies"),
+    ];
+    let m = Mono::with_edges(&unique_scope("cyc"), 4, "1.0.0", edges);
+    m.npmrc(&vd.url(), vd.token(), "");
+    let out = m
+        .relay()
+        .args(["publish", "--no-git-tag", "--json"])
+        .output()
+        .unwrap();
+    ok(&out);
+    let err = harness::stderr(&out);
+    assert!(err.contains("dependency cycle between"), "{err}");
+    let s: Value = serde_json::from_str(&harness::stdout(&out)).unwrap();
+    let waves = s["plan"]["waves"].as_array().unwrap();
+    // p0 (dev edge only) and the cycle {p1, p2} go first; p3 after the cycle.
+    assert_eq!(waves.len(), 2, "{waves:?}");
+    assert!(waves[0].as_array().unwrap().contains(&json!(m.names[1])));
+    assert!(waves[0].as_array().unwrap().contains(&json!(m.names[2])));
+    assert!(waves[0].as_array().unwrap().contains(&json!(m.names[0])));
+    assert_eq!(waves[1], json!([m.names[3]]));
+    assert_all_published(vd, &m, "1.0.0");
 }

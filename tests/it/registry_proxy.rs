@@ -48,12 +48,12 @@ struct State {
     /// Every request seen: "METHOD path".
     seen: Vec<String>,
     held: usize,
+    released: bool,
 }
 
 pub struct FaultProxy {
     pub port: u16,
     state: Arc<Mutex<State>>,
-    release: Arc<tokio::sync::Notify>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -61,11 +61,9 @@ pub struct FaultProxy {
 impl FaultProxy {
     pub fn start(upstream_port: u16) -> FaultProxy {
         let state = Arc::new(Mutex::new(State::default()));
-        let release = Arc::new(tokio::sync::Notify::new());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (port_tx, port_rx) = std::sync::mpsc::channel();
         let st = state.clone();
-        let rel = release.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -86,12 +84,11 @@ impl FaultProxy {
                         acc = listener.accept() => {
                             let Ok((stream, _)) = acc else { continue };
                             let st = st.clone();
-                            let rel = rel.clone();
                             let client = client.clone();
                             tokio::spawn(async move {
                                 let io = hyper_util::rt::TokioIo::new(stream);
                                 let svc = hyper::service::service_fn(move |req| {
-                                    handle(req, st.clone(), rel.clone(), client.clone(), upstream_port)
+                                    handle(req, st.clone(), client.clone(), upstream_port)
                                 });
                                 let _ = hyper::server::conn::http1::Builder::new()
                                     .keep_alive(true)
@@ -107,7 +104,6 @@ impl FaultProxy {
         FaultProxy {
             port,
             state,
-            release,
             shutdown: Some(tx),
             thread: Some(thread),
         }
@@ -135,8 +131,9 @@ impl FaultProxy {
 
     /// Lets every held request (and future ones) through.
     pub fn release_held(&self) {
-        self.clear();
-        self.release.notify_waiters();
+        let mut s = self.state.lock().unwrap();
+        s.rules.clear();
+        s.released = true;
     }
 
     pub fn held(&self) -> usize {
@@ -154,7 +151,7 @@ impl FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        self.release.notify_waiters();
+        self.state.lock().unwrap().released = true;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -169,7 +166,6 @@ type Resp = Response<Full<Bytes>>;
 async fn handle(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
-    release: Arc<tokio::sync::Notify>,
     client: reqwest::Client,
     upstream: u16,
 ) -> Result<Resp, std::io::Error> {
@@ -220,41 +216,53 @@ async fn handle(
             return Err(std::io::Error::other("injected connection reset"));
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
-        Some(Fault::Hold) => {
-            state.lock().unwrap().held += 1;
-            release.notified().await;
-        }
+        Some(Fault::Hold) => state.lock().unwrap().held += 1,
         _ => {}
     }
-    let url = format!("http://127.0.0.1:{upstream}{path}");
-    let mut fwd = client.request(method.parse().unwrap(), &url);
-    for (k, v) in headers.iter() {
-        if k == "host" || k == "content-length" || k == "connection" {
-            continue;
+    let hold = matches!(fault, Some(Fault::Hold));
+    // Forward in a detached task: if the client disappears (SIGKILL) the request still
+    // completes upstream, like a real upload already on the wire.
+    let fwd_state = state.clone();
+    let fwd_path = path.clone();
+    let task = tokio::spawn(async move {
+        while hold && !fwd_state.lock().unwrap().released {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        fwd = fwd.header(k.as_str(), v.as_bytes());
-    }
-    let resp = match fwd.body(body.to_vec()).send().await {
-        Ok(r) => r,
-        Err(e) => return Err(std::io::Error::other(e.to_string())),
-    };
-    let status = resp.status().as_u16();
-    let ctype = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json")
-        .to_string();
-    let bytes = resp.bytes().await.unwrap_or_default();
-    let is_publish = method == "PUT" && !path.starts_with("/-/");
-    if is_publish && (200..300).contains(&status) {
-        *state
-            .lock()
-            .unwrap()
-            .accepted_puts
-            .entry(path.clone())
-            .or_default() += 1;
-    }
+        let url = format!("http://127.0.0.1:{upstream}{fwd_path}");
+        let mut fwd = client.request(method.parse().unwrap(), &url);
+        for (k, v) in headers.iter() {
+            if k == "host" || k == "content-length" || k == "connection" {
+                continue;
+            }
+            fwd = fwd.header(k.as_str(), v.as_bytes());
+        }
+        let resp = fwd
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json")
+            .to_string();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let is_publish = method == "PUT" && !fwd_path.starts_with("/-/");
+        if is_publish && (200..300).contains(&status) {
+            *fwd_state
+                .lock()
+                .unwrap()
+                .accepted_puts
+                .entry(fwd_path)
+                .or_default() += 1;
+        }
+        Ok::<_, std::io::Error>((status, ctype, bytes))
+    });
+    let (status, ctype, bytes) = task
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
     if matches!(fault, Some(Fault::LoseResponse)) {
         return Err(std::io::Error::other("injected lost response"));
     }

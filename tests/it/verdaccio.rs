@@ -33,6 +33,16 @@ auth:
   htpasswd:
     file: ./htpasswd
     max_users: 1000
+    # Cheap hashing: tests create users, they do not defend them.
+    algorithm: bcrypt
+    rounds: 4
+# JWT API tokens: verified by signature. Legacy AES tokens re-check the bcrypt password on
+# every request (~300 ms each here), which serialises any concurrent client.
+security:
+  api:
+    jwt:
+      sign:
+        expiresIn: 7d
 uplinks: {}
 packages:
   '@*/*': { access: $all, publish: $authenticated, unpublish: $authenticated }
