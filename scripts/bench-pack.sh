@@ -2,6 +2,8 @@
 # Benchmark: pack every package of a generated 200-package npm workspace.
 #   relay pack (release build)  vs  `npm pack` run in each package  [vs `pnpm -r pack`]
 # Usage: scripts/bench-pack.sh [PACKAGES] [RUNS]     (defaults: 200 packages, 3 runs)
+# relay and pnpm: best of RUNS; the npm loop (one `npm pack` process per package, ~1-3 s each)
+# runs NPM_RUNS times (default 1).
 # Needs node + npm on PATH; pnpm is taken from tests/tools/pnpm (installed on demand with npm ci).
 # The workspace is generated in a temp dir and removed afterwards; nothing is committed.
 set -euo pipefail
@@ -12,9 +14,13 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-bench-pack.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-echo "building relay (release)..." >&2
-cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
-RELAY="$REPO/target/release/relay"
+if [ -n "${RELAY_BIN:-}" ]; then
+  RELAY=$RELAY_BIN # e.g. a debug build, to try the script quickly; report release numbers only
+else
+  echo "building relay (release)..." >&2
+  cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
+  RELAY="$REPO/target/release/relay"
+fi
 
 # pnpm, pinned by tests/tools/pnpm/package-lock.json.
 PNPM=""
@@ -69,11 +75,13 @@ for r in $(seq 1 "$RUNS"); do
   "$RELAY" --cwd "$WORK/npm-ws" pack --ignore-scripts --out-dir "$WORK/out-relay" --quiet
   t_relay+=("$(echo "$(now) - $s" | bc)")
 
-  rm -rf "$WORK/out-npm"; mkdir -p "$WORK/out-npm"; s=$(now)
-  for d in "$WORK"/npm-ws/packages/*/; do
-    (cd "$d" && npm pack --ignore-scripts --loglevel=error --pack-destination "$WORK/out-npm" >/dev/null)
-  done
-  t_npm+=("$(echo "$(now) - $s" | bc)")
+  if [ "$r" -le "${NPM_RUNS:-1}" ]; then
+    rm -rf "$WORK/out-npm"; mkdir -p "$WORK/out-npm"; s=$(now)
+    for d in "$WORK"/npm-ws/packages/*/; do
+      (cd "$d" && npm pack --ignore-scripts --loglevel=error --pack-destination "$WORK/out-npm" >/dev/null)
+    done
+    t_npm+=("$(echo "$(now) - $s" | bc)")
+  fi
 
   if [ -n "$PNPM" ]; then
     rm -rf "$WORK/out-pnpm"; mkdir -p "$WORK/out-pnpm"; s=$(now)
@@ -85,8 +93,8 @@ done
 count() { find "$1" -name '*.tgz' | wc -l; }
 R=$(printf '%s\n' "${t_relay[@]}" | best)
 M=$(printf '%s\n' "${t_npm[@]}" | best)
-echo "packages: $N   runs: $RUNS (best of)   machine: $(nproc) cores"
-printf 'relay pack (release):        %8.3f s   (%s tarballs)\n' "$R" "$(count "$WORK/out-relay")"
+echo "packages: $N   runs: relay/pnpm best of $RUNS, npm loop ${NPM_RUNS:-1}   machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'relay pack (%s build):   %8.3f s   (%s tarballs)\n' "$(basename "$(dirname "$RELAY")")" "$R" "$(count "$WORK/out-relay")"
 printf 'npm pack in each package:    %8.3f s   (%s tarballs)   ratio npm/relay: %.1fx\n' "$M" "$(count "$WORK/out-npm")" "$(echo "$M / $R" | bc -l)"
 if [ -n "$PNPM" ]; then
   P=$(printf '%s\n' "${t_pnpm[@]}" | best)

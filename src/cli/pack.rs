@@ -68,7 +68,14 @@ pub fn run(ctx: &Ctx, args: PackArgs) -> CliResult {
     let root = ctx.root()?;
     let ws = workspace::discover(&root).map_err(CliError::user)?;
     let pkgs = select(&ws, &args.packages)?;
+    if pkgs.is_empty() && !args.json && !ctx.global.quiet {
+        eprintln!("nothing to pack: no package is public, versioned and in the npm ecosystem");
+    }
 
+    // Refuse bad manifests of any package before a single script runs.
+    for p in &pkgs {
+        pack::preflight(&ws, p).map_err(CliError::user)?;
+    }
     // Pack everything first; write only when every package packed cleanly.
     let mut packed: Vec<Packed> = Vec::with_capacity(pkgs.len());
     for p in pkgs {

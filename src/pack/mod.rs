@@ -240,6 +240,22 @@ fn out_of_tree_rules(ws: &Workspace, pkg: &Package) -> Result<Vec<String>, PackE
     Ok(out)
 }
 
+/// Checks what can be checked without running anything: the manifest parses, and the
+/// publish-time manifest can be built (`workspace:`/`catalog:` ranges resolve, or are refused in
+/// an npm workspace). Callers packing several packages run this for all of them first.
+pub fn preflight(ws: &Workspace, pkg: &Package) -> Result<(), PackError> {
+    let dir = pkg.abs_dir();
+    let (bytes, value) = read_json(&dir.join("package.json"))?;
+    let pdir = pack_dir(ws, dir, &value)?;
+    let src = if pdir == dir {
+        bytes
+    } else {
+        read_json(&pdir.join("package.json"))?.0
+    };
+    manifest::publish_manifest(ws, dir, &pdir.join("package.json"), &src)?;
+    Ok(())
+}
+
 /// Packs one package into an in-memory tarball (see the module docs).
 pub fn pack_package(
     ws: &Workspace,
@@ -252,26 +268,20 @@ pub fn pack_package(
         message,
     })?;
 
-    // Validate the publish manifest before any script runs: a `workspace:` range in an npm
-    // workspace must fail before anything happens.
+    // A `workspace:` range in an npm workspace must fail before any script runs.
+    preflight(ws, pkg)?;
     let manifest_path = dir.join("package.json");
-    {
-        let (bytes, value) = read_json(&manifest_path)?;
-        let pdir = pack_dir(ws, &dir, &value)?;
-        let src = if pdir == dir {
-            bytes
-        } else {
-            read_json(&pdir.join("package.json"))?.0
-        };
-        manifest::publish_manifest(ws, &dir, &pdir.join("package.json"), &src)?;
-    }
 
+    let command = match opts.lifecycle {
+        Lifecycle::Pack => "pack",
+        Lifecycle::Publish => "publish",
+    };
     if !opts.ignore_scripts {
         if opts.lifecycle == Lifecycle::Publish {
-            scripts::run(&dir, "prepublishOnly", &[])?;
+            scripts::run(&dir, command, "prepublishOnly", &[])?;
         }
-        scripts::run(&dir, "prepack", &[])?;
-        scripts::run(&dir, "prepare", &[])?;
+        scripts::run(&dir, command, "prepack", &[])?;
+        scripts::run(&dir, command, "prepare", &[])?;
     }
 
     // Scripts may have changed package.json: read it again, as pacote does.
@@ -404,6 +414,7 @@ pub fn pack_package(
     if !opts.ignore_scripts {
         scripts::run(
             &dir,
+            command,
             "postpack",
             &[
                 ("npm_package_from", "file:.".to_string()),

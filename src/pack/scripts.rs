@@ -1,6 +1,6 @@
 //! Lifecycle scripts around pack, run as `@npmcli/run-script` runs them: `sh -c <script>` in
 //! the package directory, `node_modules/.bin` of every ancestor first on `PATH`, and the
-//! `npm_lifecycle_*` / `npm_package_*` variables.
+//! `npm_lifecycle_*` / `npm_package_*` variables, `npm_command` and `INIT_CWD`.
 
 use std::path::Path;
 use std::process::Command;
@@ -39,7 +39,12 @@ fn package_envs(m: &Value) -> Vec<(String, String)> {
 
 /// Runs `scripts[event]` of the package in `dir` if it exists. Output is captured; on success
 /// it is echoed to stderr (stdout stays clean for `--json`), on failure it goes into the error.
-pub fn run(dir: &Path, event: &str, extra_env: &[(&str, String)]) -> Result<bool, PackError> {
+pub fn run(
+    dir: &Path,
+    command: &str,
+    event: &str,
+    extra_env: &[(&str, String)],
+) -> Result<bool, PackError> {
     let manifest_path = dir.join("package.json");
     let text = std::fs::read(&manifest_path).map_err(|e| PackError::io(&manifest_path, e))?;
     let m: Value = serde_json::from_slice(&text).map_err(|e| PackError::Json {
@@ -76,6 +81,11 @@ pub fn run(dir: &Path, event: &str, extra_env: &[(&str, String)]) -> Result<bool
         .env("npm_lifecycle_event", event)
         .env("npm_lifecycle_script", script)
         .env("npm_package_json", &manifest_path)
+        .env("npm_command", command)
+        .env(
+            "INIT_CWD",
+            std::env::current_dir().unwrap_or_else(|_| dir.to_path_buf()),
+        )
         .envs(package_envs(&m))
         .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())));
     let out = cmd.output().map_err(|e| PackError::Script {

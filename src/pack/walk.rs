@@ -3,9 +3,10 @@
 //! last matching rule wins; see `npm-registry.md` §11 for the rules themselves.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::Value;
 
@@ -73,32 +74,49 @@ const ROOT_FILES: &[Kind] = &[
 ];
 const BUNDLED_FILES: &[Kind] = &[Kind::PackageJson, Kind::Strict];
 
-/// Compiles the lines of an ignore file (or an injected rule list) as ignore-walk does.
-fn parse_rules(text: &str) -> Vec<Rule> {
-    text.split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(Rule::new)
-        .collect()
+type Rules = Arc<Vec<Rule>>;
+
+/// Compiles the lines of an ignore file (or an injected rule list) as ignore-walk does. Compiled
+/// rule sets are cached by text: the same default and strict rules recur in every directory of
+/// every package, and compiling globs dominates the walk otherwise.
+fn parse_rules(text: &str) -> Rules {
+    static CACHE: LazyLock<Mutex<HashMap<String, Rules>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    if let Ok(cache) = CACHE.lock()
+        && let Some(r) = cache.get(text)
+    {
+        return Arc::clone(r);
+    }
+    let rules: Rules = Arc::new(
+        text.split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(Rule::new)
+            .collect(),
+    );
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.insert(text.to_string(), Arc::clone(&rules));
+    }
+    rules
 }
 
 struct Walker<'p> {
     path: PathBuf,
     basename: String,
     ignore_files: &'static [Kind],
-    rules: Vec<(Kind, Vec<Rule>)>,
+    rules: Vec<(Kind, Rules)>,
     parent: Option<&'p Walker<'p>>,
     exact: bool,
     required_files: Vec<String>,
 }
 
 impl Walker<'_> {
-    fn rules_of(&self, kind: Kind) -> Option<&Vec<Rule>> {
+    fn rules_of(&self, kind: Kind) -> Option<&Rules> {
         self.rules.iter().find(|(k, _)| *k == kind).map(|(_, r)| r)
     }
 
-    fn set_rules(&mut self, kind: Kind, rules: Option<Vec<Rule>>) {
+    fn set_rules(&mut self, kind: Kind, rules: Option<Rules>) {
         self.rules.retain(|(k, _)| *k != kind);
         if let Some(r) = rules {
             self.rules.push((kind, r));
@@ -121,7 +139,7 @@ impl Walker<'_> {
             let Some(rules) = self.rules_of(*kind) else {
                 continue;
             };
-            for rule in rules {
+            for rule in rules.iter() {
                 if rule.negate == included {
                     continue;
                 }
@@ -171,23 +189,38 @@ pub fn select(input: &WalkInput<'_>) -> Result<Selection, PackError> {
     let mut seen = HashSet::new();
     let files = walk_package(
         input.dir,
+        input.dir,
         input.manifest,
         ROOT_FILES,
         &input.out_of_tree_rules,
-        true,
         &mut seen,
     )?;
-    Ok(Selection { files })
+    // The final sort, on the paths as npm-packlist hands them to tar (`./` before `@`).
+    let mut out: Vec<String> = files
+        .into_iter()
+        .map(|e| {
+            if e.starts_with('@') {
+                format!("./{e}")
+            } else {
+                e
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| pack_sort(a, b));
+    Ok(Selection { files: out })
 }
 
+/// Walks one package (the project, or a bundled dependency under it) and returns its files,
+/// bundled dependencies included, as paths relative to `top` (the project being packed).
 fn walk_package(
+    top: &Path,
     dir: &Path,
     manifest: &Value,
     ignore_files: &'static [Kind],
     extra_defaults: &[String],
-    project_root: bool,
     seen: &mut HashSet<PathBuf>,
 ) -> Result<Vec<String>, PackError> {
+    let project_root = top == dir;
     let mut defaults: Vec<String> = DEFAULTS.iter().map(|s| s.to_string()).collect();
     defaults.extend(extra_defaults.iter().cloned());
     let mut w = Walker {
@@ -201,6 +234,15 @@ fn walk_package(
     };
     let mut result = Vec::new();
     walk_dir(&mut w, dir, Some(manifest), &mut result)?;
+    if !project_root {
+        let rel_dir = dir
+            .strip_prefix(top)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        for f in &mut result {
+            *f = format!("{rel_dir}/{f}");
+        }
+    }
 
     // gatherBundles
     let canon = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -231,7 +273,7 @@ fn walk_package(
             if !declared {
                 continue;
             }
-            let Some(dep_dir) = resolve_node_module(dir, &dep) else {
+            let Some(dep_dir) = resolve_node_module(dir, top, &dep) else {
                 continue;
             };
             let dep_manifest_path = dep_dir.join("package.json");
@@ -246,51 +288,39 @@ fn walk_package(
                 .map(|m| m.file_type().is_symlink())
                 .unwrap_or(false);
             let files = walk_package(
+                top,
                 &dep_dir,
                 &dep_manifest,
                 if is_link { ROOT_FILES } else { BUNDLED_FILES },
                 &[],
-                false,
                 seen,
             )?;
-            let Ok(rel_from) = dep_dir.strip_prefix(dir) else {
-                continue;
-            };
-            let rel_from = rel_from.to_string_lossy().replace('\\', "/");
             for f in files {
-                let f = f.strip_prefix("./").unwrap_or(&f);
-                let joined = format!("{rel_from}/{f}");
-                if !result.contains(&joined) {
-                    result.push(joined);
+                if !result.contains(&f) {
+                    result.push(f);
                 }
             }
         }
     }
-
-    // The final sort, on the paths as npm-packlist hands them to tar (`./` before `@`).
-    let mut out: Vec<String> = result
-        .into_iter()
-        .map(|e| {
-            if e.starts_with('@') {
-                format!("./{e}")
-            } else {
-                e
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| pack_sort(a, b));
-    Ok(out)
+    Ok(result)
 }
 
-/// Finds `node_modules/<name>` from `from` upwards, staying inside `from` (bundles can only
-/// contain what lives under the package).
-fn resolve_node_module(from: &Path, name: &str) -> Option<PathBuf> {
-    let p = from.join("node_modules").join(name);
-    if p.join("package.json").is_file() {
-        Some(p)
-    } else {
-        None
+/// Node's lookup of `node_modules/<name>` from `from` upwards, staying inside `top` (a bundle
+/// can only contain what lives under the package being packed).
+fn resolve_node_module(from: &Path, top: &Path, name: &str) -> Option<PathBuf> {
+    for d in from.ancestors() {
+        if !d.starts_with(top) {
+            break;
+        }
+        if d.file_name().is_some_and(|n| n == "node_modules") {
+            continue;
+        }
+        let p = d.join("node_modules").join(name);
+        if p.join("package.json").is_file() {
+            return Some(p);
+        }
     }
+    None
 }
 
 fn base_name(p: &Path) -> String {

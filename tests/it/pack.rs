@@ -488,6 +488,22 @@ fn corpus() -> Vec<Fixture> {
             ],
         ),
         (
+            "linked-bundled-dep",
+            r#"{"name":"linked-bundle","version":"1.0.0","dependencies":{"local":"file:vendor/local"},"bundleDependencies":["local"],"files":["index.js"]}"#,
+            vec![
+                ("index.js", "i"),
+                (
+                    "vendor/local/package.json",
+                    r#"{"name":"local","version":"1.0.0"}"#,
+                ),
+                ("vendor/local/lib/l.js", "l"),
+                ("vendor/local/x.log", "x"),
+                ("vendor/local/.npmignore", "*.log\n"),
+                ("vendor/local/.DS_Store", "d"),
+                ("node_modules/local", "@link:../vendor/local"),
+            ],
+        ),
+        (
             "directories-bin-and-string-bin",
             r#"{"name":"@scope/dirbin","version":"1.0.0","directories":{"bin":"./tools"},"files":["lib"]}"#,
             vec![
@@ -773,9 +789,11 @@ fn random_trees_match_npm_pack() {
         if rng.random_bool(0.3) {
             let n = rng.random_range(1..4);
             let files: Vec<String> = (0..n)
-                .map(|_| match rng.random_range(0..3) {
+                .map(|_| match rng.random_range(0..5) {
                     0 => DIRS[rng.random_range(0..DIRS.len())].to_string(),
                     1 => paths[rng.random_range(0..paths.len())].clone(),
+                    2 => format!("{}/*", DIRS[rng.random_range(0..DIRS.len())]),
+                    3 => format!("!{}", paths[rng.random_range(0..paths.len())]),
                     _ => format!("*.{}", ["js", "md", "ts"][rng.random_range(0..3)]),
                 })
                 .collect();

@@ -24,7 +24,7 @@ fn lifecycle_scripts_run_like_npm() {
     let root = tmp.path().join("ws");
     let log = tmp.path().join("log.txt");
     let rec = format!(
-        "echo \"$npm_lifecycle_event|$npm_package_name|$npm_package_version|$(pwd)|$npm_package_json|$npm_package_config_port\" >> {}",
+        "echo \"$npm_lifecycle_event|$npm_package_name|$npm_package_version|$(pwd)|$npm_package_json|$npm_package_config_port|$npm_command\" >> {}",
         log.display()
     );
     let manifest = serde_json::json!({
@@ -69,7 +69,7 @@ fn lifecycle_scripts_run_like_npm() {
         assert_eq!(
             *line,
             format!(
-                "{event}|@ws/a|1.2.3|{}|{}|8080",
+                "{event}|@ws/a|1.2.3|{}|{}|8080|pack",
                 pkg_dir.display(),
                 json_path.display()
             )
@@ -511,4 +511,42 @@ fn pack_package_api_for_publish() {
     };
     pack_package(&ws, pkg, &opts).unwrap();
     assert!(!log.exists());
+}
+
+/// A `workspace:` range in any package of an npm workspace stops the run before the first
+/// package's scripts run.
+#[test]
+fn npm_workspace_protocol_fails_before_any_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("ws");
+    write_tree(
+        &root,
+        &[
+            (
+                "package.json",
+                r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
+            ),
+            (
+                "packages/a-first/package.json",
+                r#"{"name":"a-first","version":"1.0.0","scripts":{"prepack":"touch ran"}}"#,
+            ),
+            (
+                "packages/z-later/package.json",
+                r#"{"name":"z-later","version":"1.0.0","dependencies":{"a-first":"workspace:*"}}"#,
+            ),
+        ],
+    );
+    let out = tmp.path().join("out");
+    let o = pack(&root, &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("dependencies.a-first: \"workspace:*\" in an npm workspace"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !root.join("packages/a-first/ran").exists(),
+        "a script ran before the check"
+    );
+    assert!(out_is_empty(&out));
 }
