@@ -6,6 +6,7 @@
 #   - the peer: @manypkg/get-packages 3 + @changesets/get-dependents-graph 3 in Node (what
 #     changesets runs before anything else), when node and the pinned test tool are available.
 # Measures only; asserts nothing. Usage: scripts/bench-discovery.sh [PACKAGES] [CHANGESETS] [RUNS]
+# (RELAY_BIN=path/to/relay skips the release build and measures that binary.)
 set -euo pipefail
 
 PACKAGES=${1:-2000}
@@ -16,9 +17,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 WS="$WORK/ws"
 
-echo "building relay (release)..." >&2
-cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
-RELAY="$REPO/target/release/relay"
+if [ -n "${RELAY_BIN:-}" ]; then
+  RELAY=$RELAY_BIN # measure a given binary instead (e.g. a debug build while iterating)
+else
+  echo "building relay (release)..." >&2
+  cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
+  RELAY="$REPO/target/release/relay"
+fi
 
 echo "generating $PACKAGES packages and $CHANGESETS change files in $WS..." >&2
 mkdir -p "$WS/packages" "$WS/.changeset"
@@ -92,9 +97,9 @@ time_once() {
 }
 
 peak_rss_mb() {
-  local out
-  out=$({ /usr/bin/time -v "$@" >/dev/null 2>/dev/null; } 2>&1 || true)
-  echo "$out" | awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}'
+  # GNU time's %M: maximum resident set size in KB.
+  /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
+  awk '{printf "%.1f", $1/1024}' "$WORK/rss"
 }
 
 bench() {

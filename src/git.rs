@@ -4,7 +4,7 @@
 //! <merge-base>` (tracked files, committed or not; untracked files are not seen, as in
 //! changesets), the change files added since a ref, and the commit that added a file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -138,65 +138,39 @@ impl Repo {
 
     /// For each path (relative to the work tree), the newest commit reachable from HEAD that
     /// added it (`git log --diff-filter=A --max-count=1`), as a full or abbreviated hash.
-    /// Paths never added (e.g. uncommitted) are absent from the map.
+    /// Paths never added (e.g. uncommitted) are absent from the map. In a shallow clone, a
+    /// file that seems added by the boundary commit may be older: like changesets, relay then
+    /// deepens the clone (`git fetch --deepen=50`) and looks again.
     pub fn commits_that_added(
         &self,
         paths: &[String],
         short: bool,
     ) -> Result<HashMap<String, String>, GitError> {
-        let mut remaining: HashSet<&str> = paths.iter().map(String::as_str).collect();
         let mut out = HashMap::new();
-        let Ok(head) = self.head_oid() else {
-            return Ok(out);
-        };
-        let mut walk = self.repo.revwalk()?;
-        walk.set_sorting(Sort::TIME)?;
-        walk.push(head)?;
-        for oid in walk {
-            if remaining.is_empty() {
+        let mut remaining: HashSet<String> = paths.iter().cloned().collect();
+        let mut repo = Repository::open(self.repo.path())?;
+        loop {
+            let found = scan_added(&repo, &remaining, short)?;
+            let mut boundary = Vec::new();
+            for (path, id, has_parent) in found {
+                if has_parent {
+                    remaining.remove(&path);
+                    out.insert(path, id);
+                } else {
+                    boundary.push((path, id));
+                }
+            }
+            if boundary.is_empty() {
                 break;
             }
-            let commit = self.repo.find_commit(oid?)?;
-            // `git log` shows no diff for merge commits by default.
-            if commit.parent_count() > 1 {
+            if repo.is_shallow() && git(&self.workdir, &["fetch", "--deepen=50"]).is_ok() {
+                repo = Repository::open(self.repo.path())?;
+                remaining = boundary.into_iter().map(|(p, _)| p).collect();
                 continue;
             }
-            let parent_tree = match commit.parent(0) {
-                Ok(p) => Some(p.tree()?),
-                Err(_) => None,
-            };
-            let mut opts = DiffOptions::new();
-            for p in &remaining {
-                opts.pathspec(*p);
-            }
-            opts.disable_pathspec_match(true);
-            let diff = self.repo.diff_tree_to_tree(
-                parent_tree.as_ref(),
-                Some(&commit.tree()?),
-                Some(&mut opts),
-            )?;
-            for d in diff.deltas() {
-                if d.status() != git2::Delta::Added {
-                    continue;
-                }
-                let Some(p) = d.new_file().path() else {
-                    continue;
-                };
-                let p = p.to_string_lossy().replace('\\', "/");
-                if remaining.remove(p.as_str()) {
-                    let id = if short {
-                        commit
-                            .as_object()
-                            .short_id()?
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string()
-                    } else {
-                        commit.id().to_string()
-                    };
-                    out.insert(p, id);
-                }
-            }
+            // A real root commit (or a clone that cannot be deepened): take what we have.
+            out.extend(boundary);
+            break;
         }
         Ok(out)
     }
@@ -286,6 +260,67 @@ pub fn changed_packages_since<'w>(
     Ok(out)
 }
 
+/// One history walk: for each of `paths`, the newest commit adding it, and whether that
+/// commit has a parent (a parentless one may be a shallow-clone boundary).
+fn scan_added(
+    repo: &Repository,
+    paths: &HashSet<String>,
+    short: bool,
+) -> Result<Vec<(String, String, bool)>, GitError> {
+    let mut remaining: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
+        return Ok(out);
+    };
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TIME)?;
+    walk.push(head.id())?;
+    for oid in walk {
+        if remaining.is_empty() {
+            break;
+        }
+        let commit = repo.find_commit(oid?)?;
+        // `git log` shows no diff for merge commits by default.
+        if commit.parent_count() > 1 {
+            continue;
+        }
+        let parent_tree = match commit.parent(0) {
+            Ok(p) => Some(p.tree()?),
+            Err(_) => None,
+        };
+        let mut opts = DiffOptions::new();
+        for p in &remaining {
+            opts.pathspec(*p);
+        }
+        opts.disable_pathspec_match(true);
+        let diff =
+            repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), Some(&mut opts))?;
+        for d in diff.deltas() {
+            if d.status() != git2::Delta::Added {
+                continue;
+            }
+            let Some(p) = d.new_file().path() else {
+                continue;
+            };
+            let p = p.to_string_lossy().replace('\\', "/");
+            if remaining.remove(p.as_str()) {
+                let id = if short {
+                    commit
+                        .as_object()
+                        .short_id()?
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                } else {
+                    commit.id().to_string()
+                };
+                out.push((p, id, commit.parent_count() > 0));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn git(cwd: &Path, args: &[&str]) -> Result<String, GitError> {
     let out = Command::new("git")
         .args(args)
@@ -315,6 +350,76 @@ pub fn commit(cwd: &Path, message: &str) -> Result<(), GitError> {
 /// `git tag <name> -m <name>`: an annotated tag, so `git push --follow-tags` pushes it.
 pub fn tag(cwd: &Path, name: &str) -> Result<(), GitError> {
     git(cwd, &["tag", name, "-m", name]).map(drop)
+}
+
+/// For each path (relative to `root`, forward slashes), the full sha of the commit that added
+/// it, following renames — what changesets gets from one
+/// `git log --diff-filter=A --follow --max-count=1 <path>` per file, here in a single
+/// `git log` pass over `dir`. Paths never committed (or no git at all) are absent.
+pub fn commits_that_add_files(
+    root: &Path,
+    dir: &str,
+    paths: &[String],
+) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    if paths.is_empty() {
+        return found;
+    }
+    let Ok(log) = git(
+        root,
+        &[
+            "log",
+            "-M",
+            "--relative",
+            "--diff-filter=AR",
+            "--name-status",
+            "-z",
+            "--pretty=format:%x01%H",
+            "--",
+            dir,
+        ],
+    ) else {
+        return found;
+    };
+    // Name each wanted path is known by at the commit being read (renames walk it back).
+    let mut tracked: BTreeMap<String, String> =
+        paths.iter().map(|p| (p.clone(), p.clone())).collect();
+    for record in log.split('\u{1}').filter(|r| !r.is_empty()) {
+        // `<sha>\n<status>\0<path>\0[<new path>\0]...`
+        let Some((sha, rest)) = record.split_once('\n') else {
+            continue;
+        };
+        let sha = sha.trim().to_string();
+        let fields: Vec<&str> = rest.split('\0').filter(|f| !f.is_empty()).collect();
+        let mut i = 0;
+        while i < fields.len() {
+            let status = fields[i];
+            if status.starts_with('R') || status.starts_with('C') {
+                if let (Some(old), Some(new)) = (fields.get(i + 1), fields.get(i + 2))
+                    && status.starts_with('R')
+                {
+                    for (want, name) in tracked.iter_mut() {
+                        if name == new && !found.contains_key(want) {
+                            *name = old.to_string();
+                        }
+                    }
+                }
+                i += 3;
+            } else {
+                if status.starts_with('A')
+                    && let Some(path) = fields.get(i + 1)
+                {
+                    for (want, name) in &tracked {
+                        if name == path && !found.contains_key(want) {
+                            found.insert(want.clone(), sha.clone());
+                        }
+                    }
+                }
+                i += 2;
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -508,5 +613,83 @@ mod tests {
         assert_eq!(names(&["**"]), ["n", "c"]);
         assert_eq!(names(&["**", "!**/*.md"]), ["n"]);
         assert_eq!(names(&["**/.eslintrc"]), ["b"]);
+    }
+
+    #[test]
+    fn shallow_clones_are_deepened_to_find_the_adding_commit() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("src");
+        fs::create_dir_all(src.join(".changeset")).unwrap();
+        sh(&src, &["init", "-q", "-b", "main"]);
+        fs::write(src.join(".changeset/old.md"), "---\n---\n").unwrap();
+        sh(&src, &["add", "-A"]);
+        sh(&src, &["commit", "-qm", "one"]);
+        let first = git_out(&src, &["rev-parse", "HEAD"]);
+        fs::write(src.join("x"), "x").unwrap();
+        sh(&src, &["add", "-A"]);
+        sh(&src, &["commit", "-qm", "two"]);
+        fs::write(src.join(".changeset/new.md"), "---\n---\n").unwrap();
+        sh(&src, &["add", "-A"]);
+        sh(&src, &["commit", "-qm", "three"]);
+        let third = git_out(&src, &["rev-parse", "HEAD"]);
+
+        let url = format!("file://{}", src.display());
+        let clone = d.path().join("clone");
+        sh(
+            d.path(),
+            &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
+        );
+        assert_eq!(
+            git_out(&clone, &["rev-parse", "--is-shallow-repository"]),
+            "true"
+        );
+        let repo = Repo::open(&clone).unwrap();
+        let added = repo
+            .commits_that_added(
+                &[".changeset/old.md".into(), ".changeset/new.md".into()],
+                false,
+            )
+            .unwrap();
+        assert_eq!(added[".changeset/old.md"], first);
+        assert_eq!(added[".changeset/new.md"], third);
+        assert_eq!(
+            git_out(&clone, &["rev-parse", "--is-shallow-repository"]),
+            "false"
+        );
+    }
+
+    #[test]
+    fn add_commits_follow_renames() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        sh(root, &["init", "-q", "-b", "main"]);
+        std::fs::create_dir_all(root.join(".changeset/pre")).unwrap();
+        std::fs::write(
+            root.join(".changeset/x.md"),
+            "---\n\"a\": patch\n---\n\nsome longer text here\n",
+        )
+        .unwrap();
+        sh(root, &["add", "."]);
+        sh(root, &["commit", "-qm", "one"]);
+        let first = Repo::open(root).unwrap().head_commit().unwrap();
+        sh(root, &["mv", ".changeset/x.md", ".changeset/pre/x.md"]);
+        sh(root, &["commit", "-qm", "two"]);
+        std::fs::write(root.join(".changeset/y.md"), "y").unwrap();
+        sh(root, &["add", "."]);
+        sh(root, &["commit", "-qm", "three"]);
+        let third = Repo::open(root).unwrap().head_commit().unwrap();
+        std::fs::write(root.join(".changeset/z.md"), "z").unwrap();
+        let got = commits_that_add_files(
+            root,
+            ".changeset",
+            &[
+                ".changeset/pre/x.md".into(),
+                ".changeset/y.md".into(),
+                ".changeset/z.md".into(),
+            ],
+        );
+        assert_eq!(got.get(".changeset/pre/x.md"), Some(&first));
+        assert_eq!(got.get(".changeset/y.md"), Some(&third));
+        assert_eq!(got.get(".changeset/z.md"), None);
     }
 }

@@ -326,11 +326,13 @@ fn cargo_edges<'w>(
 }
 
 /// node-semver's `new Range(spec)` validity (a spec with `:` is a protocol, never a range).
+/// Goes through `plan::semver`, which corrects nodejs-semver where it disagrees with
+/// node-semver (checked against node-semver in `tests/it/plan_oracle.rs`).
 fn valid_npm_range(spec: &str) -> Option<nodejs_semver::Range> {
     if spec.contains(':') {
         return None;
     }
-    nodejs_semver::Range::parse(spec).ok()
+    crate::plan::semver::parse_range(spec)
 }
 
 /// `Range.test(version)`: false for a missing or unparsable version; prereleases only match

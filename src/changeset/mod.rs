@@ -19,8 +19,8 @@ pub use pre::{
     validate_pre_tag,
 };
 pub use read::{
-    CHANGESET_DIR, changeset_path, read_all, read_selected, suggest_name, validate_against,
-    versionable_packages,
+    CHANGESET_DIR, changeset_path, read_all, read_selected, read_since, suggest_name,
+    validate_against, versionable_packages,
 };
 pub use write::{WrittenChangeFile, render, write, write_with_id};
 

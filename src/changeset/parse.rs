@@ -347,6 +347,38 @@ fn truncate(s: &str) -> String {
     out
 }
 
+/// The frontmatter exactly as changesets writes it (`"name": type` lines, blank lines), read
+/// without a YAML parser. Anything else — escapes, comments, other quoting, integer-like or
+/// repeated names, carriage returns — returns None and takes the YAML path, so both paths
+/// agree by construction (and `fast_path_agrees_with_yaml` checks it).
+fn fast_frontmatter(fm: &str) -> Option<Vec<Release>> {
+    if fm.contains('\r') {
+        return None;
+    }
+    let mut releases: Vec<Release> = Vec::new();
+    for line in fm.split('\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let rest = line.strip_prefix('"')?;
+        let (name, rest) = rest.split_once("\": ")?;
+        let bump = BumpType::parse(rest)?;
+        let plain = |c: char| (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ';
+        if name.trim().is_empty()
+            || !name.chars().all(plain)
+            || name.bytes().all(|b| b.is_ascii_digit())
+            || releases.iter().any(|r| r.name == name)
+        {
+            return None;
+        }
+        releases.push(Release {
+            name: name.to_string(),
+            bump,
+        });
+    }
+    Some(releases)
+}
+
 /// Parses a change file's text into its releases (frontmatter order) and trimmed summary.
 pub fn parse(contents: &str) -> Result<(Vec<Release>, String), ParseError> {
     let trimmed = js_trim(contents);
@@ -372,6 +404,9 @@ pub fn parse(contents: &str) -> Result<(Vec<Release>, String), ParseError> {
     };
     let summary = js_trim(&contents[summary_start..]).to_string();
     let fm = &contents[body.clone()];
+    if let Some(releases) = fast_frontmatter(fm) {
+        return Ok((releases, summary));
+    }
     let base_line = line_at(contents, body.start) - 1;
 
     let options = serde_saphyr::options! {
@@ -551,5 +586,59 @@ mod tests {
         let (r, _) = parse("---\nb: patch\n\"10\": minor\n\"2\": major\n---\n").unwrap();
         let names: Vec<_> = r.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["2", "10", "b"]);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_yaml() {
+        let cases = [
+            "\n\"a\": patch\n\"@s/b\": minor\n",
+            "\n\n\"a b\": none\n\n",
+            "\n",
+            "\n\"a\": patch\n\"a\": minor\n",
+            "\n\"12\": patch\n",
+            "\n\"a\\\"b\": patch\n",
+            "\n\"a\": patch # c\n",
+            "\n \"a\": patch\n",
+        ];
+        for fm in cases {
+            let text = format!("---{fm}---\n\nbody\n");
+            let fast = fast_frontmatter(fm);
+            // Force the YAML path by adding a comment line.
+            let slow = parse(&format!("---{fm}# x\n---\n\nbody\n")).map(|(r, _)| r);
+            if let Some(fast) = fast {
+                assert_eq!(
+                    Ok(fast.clone()),
+                    slow.clone().map_err(|e| e.message),
+                    "{fm:?}"
+                );
+                assert_eq!(parse(&text).unwrap().0, fast);
+            }
+        }
+        assert!(fast_frontmatter("\n\"a\": patch\n\"a\": minor\n").is_none());
+        assert!(fast_frontmatter("\n\"12\": patch\n").is_none());
+        assert!(fast_frontmatter("\n\"a\": patch # c\n").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_yaml_generated(
+            entries in proptest::collection::vec(
+                ("[ -!#-\\[\\]-~]{1,12}", 0usize..4, proptest::bool::ANY),
+                0..6,
+            )
+        ) {
+            let types = ["none", "patch", "minor", "major"];
+            let mut fm = String::from("\n");
+            for (name, t, blank) in &entries {
+                fm.push_str(&format!("\"{name}\": {}\n", types[*t]));
+                if *blank {
+                    fm.push('\n');
+                }
+            }
+            if let Some(fast) = fast_frontmatter(&fm) {
+                let slow = parse(&format!("---{fm}# x\n---\n\nbody\n")).map(|(r, _)| r);
+                proptest::prop_assert_eq!(Ok(fast), slow.map_err(|e| e.message));
+            }
+        }
     }
 }

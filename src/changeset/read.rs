@@ -110,10 +110,26 @@ pub fn read_selected(
     Ok(out)
 }
 
+/// changesets' `readChangesets(root, sinceRef)`: only the change files added or modified
+/// since HEAD diverged from `reference`. Git problems (no repository, unknown ref) give an
+/// empty selection, as in changesets.
+pub fn read_since(root: &Path, reference: &str) -> Result<Vec<ChangeFile>, ChangesetError> {
+    let names: HashSet<String> = match crate::git::Repo::open(root) {
+        Ok(repo) => repo
+            .changed_changeset_files_since(reference)
+            .into_iter()
+            .collect(),
+        Err(_) => HashSet::new(),
+    };
+    read_selected(root, Some(&names))
+}
+
 /// The packages a change file may name, as changesets sees them: the workspace packages, or
 /// the root package in a single-package repository.
 pub fn versionable_packages(ws: &Workspace) -> Vec<&Package> {
-    if ws.tool == Tool::Root {
+    // A single-package repo lists its root package in `packages` (as manypkg does); older
+    // workspaces kept it only as `root_package`.
+    if ws.tool == Tool::Root && ws.packages.is_empty() {
         ws.root_package.iter().collect()
     } else {
         ws.packages.iter().collect()

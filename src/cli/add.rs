@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rand::SeedableRng;
 
 use super::{CliError, CliResult, Ctx};
-use crate::changeset::{self, BumpType, ChangeFile, ChangesetError, Release};
+use crate::changeset::{self, BumpType, ChangesetError, Release};
 use crate::report::Reporter;
 use crate::settings::{self, ConfigFile, ModuleSetting, ResolvedConfig};
 use crate::workspace::{self, Package, Workspace};
@@ -36,13 +36,11 @@ pub struct AddArgs {
 
 /// A repository whose workspace, config, relay.toml, change files and pre state all read
 /// and validate cleanly.
-pub(super) struct Repo {
+pub(super) struct Checked {
     pub root: PathBuf,
     pub ws: Workspace,
     pub config: ConfigFile,
     pub resolved: ResolvedConfig,
-    #[allow(dead_code)]
-    pub changesets: Vec<ChangeFile>,
 }
 
 pub(super) fn changeset_error(e: ChangesetError) -> CliError {
@@ -54,7 +52,7 @@ pub(super) fn changeset_error(e: ChangesetError) -> CliError {
 }
 
 /// Reads and validates everything `add` and `pre` rely on, before anything is written.
-pub(super) fn load_repo(ctx: &Ctx) -> Result<Repo, CliError> {
+pub(super) fn load_repo(ctx: &Ctx) -> Result<Checked, CliError> {
     let root = ctx.root()?;
     let ws = workspace::discover(&root).map_err(CliError::user)?;
     if !root.join(changeset::CHANGESET_DIR).is_dir() {
@@ -73,12 +71,11 @@ pub(super) fn load_repo(ctx: &Ctx) -> Result<Repo, CliError> {
     let changesets = changeset::read_all(&root).map_err(changeset_error)?;
     changeset::validate_against(&changesets, &ws).map_err(changeset_error)?;
     changeset::read_pre_state(&root).map_err(changeset_error)?;
-    Ok(Repo {
+    Ok(Checked {
         root,
         ws,
         config,
         resolved,
-        changesets,
     })
 }
 
@@ -100,7 +97,7 @@ pub enum PromptError {
 
 /// The questions `add` asks; behind a trait so tests can script the answers.
 pub trait Prompter {
-    /// Indices of the chosen options. `groups` labels consecutive runs of options.
+    /// Indices of the chosen options; `preselected` start checked; `required` refuses none.
     fn multi_select(
         &mut self,
         message: &str,
@@ -504,7 +501,7 @@ pub fn releases_from_flags(
 
 /// The packages changed since `reference` that can be versioned (best effort: a git problem
 /// only costs the preselection).
-fn changed_versionable(ctx: &Ctx, repo: &Repo, reference: &str) -> Vec<String> {
+fn changed_versionable(ctx: &Ctx, repo: &Checked, reference: &str) -> Vec<String> {
     let result = crate::git::Repo::open(&repo.root).and_then(|g| {
         crate::git::changed_packages_since(
             &g,
@@ -556,15 +553,51 @@ fn add_commit_message(commit: &ModuleSetting, summary: &str) -> Result<Option<St
     }
 }
 
-fn display_path(root: &Path, rel: &Path) -> String {
-    let abs = root.join(rel);
-    match std::env::current_dir() {
-        Ok(cwd) => match abs.strip_prefix(&cwd) {
-            Ok(p) => p.display().to_string(),
-            Err(_) => abs.display().to_string(),
-        },
-        Err(_) => abs.display().to_string(),
+/// changesets' `printConfirmationMessage`.
+fn print_confirmation(ctx: &Ctx, releases: &[Release], many_packages: bool) {
+    let mut msg = String::from("Summary of changesets:");
+    for bump in [BumpType::Major, BumpType::Minor, BumpType::Patch] {
+        let names: Vec<&str> = releases
+            .iter()
+            .filter(|r| r.bump == bump)
+            .map(|r| r.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            msg.push_str(&format!("\n{bump}:  {}", names.join(", ")));
+        }
     }
+    ctx.console.info(&msg);
+    if many_packages {
+        ctx.console.info(
+            "NOTE: All packages that depend on these whose required versions will be \
+             incompatible will also be patch bumped when this changeset is applied.",
+        );
+    }
+}
+
+fn display_path(root: &Path, rel: &Path) -> String {
+    // Like changesets, relative to the directory relay was started in (`../../.changeset/x.md`
+    // from a package directory).
+    let abs = root.join(rel);
+    let Ok(cwd) = std::env::current_dir() else {
+        return abs.display().to_string();
+    };
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let (abs_c, cwd_c) = (canon(&abs), canon(&cwd));
+    let a: Vec<_> = abs_c.components().collect();
+    let c: Vec<_> = cwd_c.components().collect();
+    let common = a.iter().zip(&c).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return abs.display().to_string();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..c.len() {
+        out.push("..");
+    }
+    for comp in &a[common..] {
+        out.push(comp.as_os_str());
+    }
+    out.display().to_string()
 }
 
 pub fn run(ctx: &Ctx, args: AddArgs) -> CliResult {
@@ -623,6 +656,10 @@ pub fn run_with(
         let changed = changed_versionable(ctx, &repo, &reference);
         ask_changeset(prompter, &versionable, &changed, args.message.as_deref())?
     };
+
+    if !args.empty {
+        print_confirmation(ctx, &releases, versionable.len() > 1);
+    }
 
     let mut rng = match std::env::var("RELAY_ADD_SEED")
         .ok()
@@ -746,10 +783,6 @@ mod tests {
             version: Some(version.into()),
             dir: format!("packages/{name}"),
             manifest_path: PathBuf::from(format!("/r/packages/{name}/package.json")),
-            private: false,
-            ecosystem: crate::workspace::Ecosystem::Npm,
-            is_root: false,
-            dependencies: Vec::new(),
             ..Default::default()
         }
     }

@@ -11,6 +11,7 @@ mod pre;
 mod publish;
 mod publish_plan;
 mod status;
+mod version;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -78,6 +79,8 @@ pub enum Command {
     Pre(pre::PreArgs),
     /// Show the release plan for the pending change files; exit 1 if changed packages have none
     Status(status::StatusArgs),
+    /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
+    Version(version::VersionArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -197,6 +200,7 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
         Command::Add(args) => add::run(ctx, args),
         Command::Pre(args) => pre::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
+        Command::Version(args) => version::run(ctx, args),
     }
 }
 

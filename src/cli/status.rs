@@ -4,16 +4,15 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use globset::{GlobBuilder, GlobMatcher};
 
 use super::{CliError, CliResult, Ctx};
 use crate::changeset::{self, BumpType};
+use crate::git;
+use crate::graph::{GraphOptions, PackageGraph};
 use crate::plan::{self, PlanInput, PlanPreState, ReleasePlan};
 use crate::report::Reporter;
 use crate::settings::{self, Config};
-use crate::workspace::{self, Package, Workspace};
+use crate::workspace::{self, Workspace};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -27,7 +26,8 @@ pub struct StatusArgs {
     pub output: Option<PathBuf>,
 }
 
-const NO_CHANGESETS: &str = "Some packages have been changed but no changesets were found. Run `changeset add` (or `relay add`) to resolve this error.\nIf this change doesn't need a release, run `changeset add --empty` (or `relay add --empty`).";
+/// changesets' message, naming relay's commands.
+const NO_CHANGESETS: &str = "Some packages have been changed but no changesets were found. Run `relay add` to resolve this error.\nIf this change doesn't need a release, run `relay add --empty`.";
 
 pub fn run(ctx: &Ctx, args: StatusArgs) -> CliResult {
     let root = ctx.root()?;
@@ -44,18 +44,26 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> CliResult {
             mode: p.mode,
             tag: p.tag,
         });
+    let repo = git::Repo::open(&root).map_err(CliError::user)?;
     let changesets = match &args.since {
         None => changeset::read_all(&root),
         Some(since) => {
-            let only = changed_change_files(&root, since)?;
+            let only: HashSet<String> = repo
+                .changed_changeset_files_since(since)
+                .into_iter()
+                .collect();
             changeset::read_selected(&root, Some(&only))
         }
     }
     .map_err(CliError::user)?;
 
-    let graph = plan::dependents_graph(&ws, config.bump_versions_with_workspace_protocol_only);
-    for w in &graph.warnings {
-        ctx.console.warn(&w.to_string());
+    // The "must depend on the current version" notes changesets prints while building its graph.
+    let graph = PackageGraph::build(
+        &ws,
+        GraphOptions::for_versioning(config.bump_versions_with_workspace_protocol_only),
+    );
+    for m in graph.mismatches() {
+        ctx.console.warn(&m.to_string());
     }
     let plan = plan::assemble(&PlanInput {
         workspace: &ws,
@@ -67,7 +75,12 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> CliResult {
     .map_err(CliError::user)?;
 
     let base = args.since.as_deref().unwrap_or(&config.base_branch);
-    let changed = changed_packages(&root, &ws, &config, base)?;
+    let changed: Vec<_> =
+        git::changed_packages_since(&repo, &ws, base, &config.changed_file_patterns)
+            .map_err(CliError::user)?
+            .into_iter()
+            .filter(|p| !plan::should_skip(p, &config))
+            .collect();
     if !changed.is_empty() && plan.changesets.is_empty() {
         let names: Vec<&str> = changed.iter().map(|p| p.name.as_str()).collect();
         ctx.console.debug(&format!(
@@ -135,190 +148,4 @@ pub fn render(plan: &ReleasePlan, verbose: bool) -> String {
         return "No packages to be bumped.".to_string();
     }
     out.join("\n")
-}
-
-// ---- git, read exactly as changesets does (`@changesets/git`) ----
-
-fn git(root: &Path, args: &[&str]) -> Result<String, CliError> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| CliError::user(format!("could not run git: {e}")))?;
-    if !out.status.success() {
-        return Err(CliError::user(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn merge_base(root: &Path, reference: &str) -> Result<String, CliError> {
-    git(root, &["merge-base", reference, "HEAD"])
-        .map(|s| s.trim().to_string())
-        .map_err(|_| {
-            CliError::user(format!(
-                "Failed to find where HEAD diverged from \"{reference}\". Does \"{reference}\" exist and it's synced with remote?"
-            ))
-        })
-}
-
-/// Files changed between the merge base with `reference` and the working tree (tracked files),
-/// relative to the repository's top level.
-fn changed_files(root: &Path, reference: &str, extra: &[&str]) -> Result<Vec<String>, CliError> {
-    let base = merge_base(root, reference)?;
-    let mut args = vec!["diff", "--name-only", "--no-relative"];
-    args.extend_from_slice(extra);
-    args.push(&base);
-    Ok(git(root, &args)?
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect())
-}
-
-fn toplevel(root: &Path) -> Result<PathBuf, CliError> {
-    let top = git(root, &["rev-parse", "--show-toplevel"])?;
-    Ok(PathBuf::from(top.trim()))
-}
-
-/// `--since`: the change files (relative to `.changeset/`) added or modified since `reference`.
-fn changed_change_files(root: &Path, reference: &str) -> Result<HashSet<String>, CliError> {
-    let files = changed_files(root, reference, &["--diff-filter=d"])?;
-    Ok(files
-        .iter()
-        .filter_map(|f| {
-            let at = f.rfind(".changeset/")?;
-            let rest = &f[at + ".changeset/".len()..];
-            let is_md = rest.ends_with(".md");
-            let depth_ok = match rest.split_once('/') {
-                None => true,
-                Some(("pre", name)) => !name.contains('/'),
-                Some(_) => false,
-            };
-            (is_md && depth_ok).then(|| rest.to_string())
-        })
-        .collect())
-}
-
-/// Versionable packages with a changed file matching `changedFilePatterns`; each file counts
-/// for the deepest package containing it.
-fn changed_packages<'w>(
-    root: &Path,
-    ws: &'w Workspace,
-    config: &Config,
-    reference: &str,
-) -> Result<Vec<&'w Package>, CliError> {
-    let top = toplevel(root)?;
-    let root_abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let top = std::fs::canonicalize(&top).unwrap_or(top);
-    let mut files: Vec<PathBuf> = changed_files(root, reference, &[])?
-        .into_iter()
-        .map(|f| top.join(f))
-        .collect();
-    let patterns = FilePatterns::new(&config.changed_file_patterns)?;
-    let mut pkgs: Vec<(&Package, PathBuf)> = plan::plan_packages(ws)
-        .iter()
-        .map(|p| {
-            let dir = if p.dir == "." {
-                root_abs.clone()
-            } else {
-                root_abs.join(&p.dir)
-            };
-            (p, dir)
-        })
-        .collect();
-    // Deepest directory first, stable for equal lengths (JavaScript's toSorted is stable).
-    pkgs.sort_by_key(|(_, d)| std::cmp::Reverse(d.as_os_str().len()));
-    let mut out = Vec::new();
-    for (pkg, dir) in pkgs {
-        let mut mine = Vec::new();
-        files.retain(|f| match f.strip_prefix(&dir) {
-            Ok(rel) => {
-                mine.push(rel.to_string_lossy().replace('\\', "/"));
-                false
-            }
-            Err(_) => true,
-        });
-        if !mine.is_empty() && patterns.any_match(&mine) && !plan::should_skip(pkg, config) {
-            out.push(pkg);
-        }
-    }
-    Ok(out)
-}
-
-/// `changedFilePatterns` with picomatch's defaults: `*` stays within a path segment, wildcards
-/// do not match names starting with `.`, `!pattern` negates.
-struct FilePatterns(Vec<(bool, String, GlobMatcher)>);
-
-impl FilePatterns {
-    fn new(patterns: &[String]) -> Result<Self, CliError> {
-        let mut out = Vec::new();
-        for p in patterns {
-            let (negated, body) = match p.strip_prefix('!') {
-                Some(b) => (true, b),
-                None => (false, p.as_str()),
-            };
-            let glob = GlobBuilder::new(body)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| {
-                    CliError::user(format!(
-                        ".changeset/config.json: changedFilePatterns: invalid glob \"{p}\": {e}"
-                    ))
-                })?;
-            out.push((negated, body.to_string(), glob.compile_matcher()));
-        }
-        Ok(FilePatterns(out))
-    }
-
-    fn body_matches(body: &str, glob: &GlobMatcher, path: &str) -> bool {
-        // Dot segments only match when the pattern spells them out.
-        let dots_ok = path
-            .split('/')
-            .filter(|s| s.starts_with('.'))
-            .all(|s| body.contains(s));
-        dots_ok && glob.is_match(path)
-    }
-
-    /// changesets' `globMatchSome`.
-    fn any_match(&self, paths: &[String]) -> bool {
-        paths.iter().any(|path| {
-            let mut passed = false;
-            for (negated, body, glob) in &self.0 {
-                if !passed {
-                    if !negated && Self::body_matches(body, glob, path) {
-                        passed = true;
-                    }
-                } else if *negated && Self::body_matches(body, glob, path) {
-                    passed = false;
-                }
-            }
-            passed
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pats(p: &[&str]) -> FilePatterns {
-        FilePatterns::new(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
-    }
-
-    #[test]
-    fn patterns_follow_picomatch_defaults() {
-        let all = pats(&["**"]);
-        assert!(all.any_match(&["src/index.js".into()]));
-        assert!(!all.any_match(&[".eslintrc".into()]));
-        let src = pats(&["src/**", "!src/**/*.test.js"]);
-        assert!(src.any_match(&["src/a.js".into()]));
-        assert!(!src.any_match(&["src/a.test.js".into()]));
-        assert!(!src.any_match(&["README.md".into()]));
-        let star = pats(&["*.js"]);
-        assert!(!star.any_match(&["lib/a.js".into()]));
-    }
 }

@@ -1,6 +1,5 @@
 //! The release plan: which packages get which new version. Pure: no I/O, no clock, no env.
 
-mod dependents;
 pub mod semver;
 
 use std::collections::{HashMap, VecDeque};
@@ -9,10 +8,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::changeset::{BumpType, ChangeFile, PreMode};
+use crate::graph::{GraphOptions, PackageGraph};
 use crate::settings::{Config, UpdateInternalDependents};
-use crate::workspace::{DepKind, Package, Tool, Workspace};
+use crate::workspace::{DepKind, Ecosystem, Package, Tool, Workspace};
 
-pub use dependents::{DependentsGraph, GraphWarning, dependents_graph};
 use semver::PreNumber;
 
 /// One package's release in the plan: `changeset status --output`'s `releases[]` entry.
@@ -213,7 +212,10 @@ pub fn assemble(input: &PlanInput) -> Result<ReleasePlan, PlanError> {
     let relevant = relevant_changesets(&ctx)?;
     ctx.pre_numbers = pre_numbers(&ctx)?;
     let mut releases = flatten(&ctx, &relevant);
-    let graph = dependents_graph(ws, input.config.bump_versions_with_workspace_protocol_only);
+    let graph = PackageGraph::build(
+        ws,
+        GraphOptions::for_versioning(input.config.bump_versions_with_workspace_protocol_only),
+    );
 
     loop {
         let dependents_added = determine_dependents(&ctx, &graph, &mut releases)?;
@@ -440,6 +442,16 @@ fn flatten(ctx: &Ctx, changesets: &[ChangeFile]) -> IndexMap<String, Rel> {
 /// `getDependencyVersionRanges` does (`workspace:*` → the dependency's old version, ...).
 fn dependency_ranges(dependent: &Package, dep: &Rel, dep_pkg: &Package) -> Vec<(DepKind, String)> {
     let mut out = Vec::new();
+    if dependent.ecosystem == Ecosystem::Cargo {
+        // relay's extension for Cargo: path dependencies on the crate, with their requirement
+        // (an empty one accepts every version).
+        for d in &dependent.dependencies {
+            if d.target == dep.name && d.path.as_deref() == Some(dep_pkg.dir.as_str()) {
+                out.push((d.kind, d.range.clone()));
+            }
+        }
+        return out;
+    }
     for kind in DepKind::NPM {
         let Some(d) = dependent.deps_of(kind).find(|d| d.name == dep.name) else {
             continue;
@@ -469,7 +481,7 @@ fn dependency_ranges(dependent: &Package, dep: &Rel, dep_pkg: &Package) -> Vec<(
 
 fn determine_dependents(
     ctx: &Ctx,
-    graph: &DependentsGraph,
+    graph: &PackageGraph,
     releases: &mut IndexMap<String, Rel>,
 ) -> Result<bool, PlanError> {
     let config = ctx.input.config;
@@ -479,11 +491,8 @@ fn determine_dependents(
     // changesets 3 (replacing a `none` entry creates a new object and queues that).
     let mut queue: VecDeque<Rel> = releases.values().cloned().collect();
     while let Some(next) = queue.pop_front() {
-        let Some(dependents) = graph.dependents.get(&next.name) else {
-            continue;
-        };
         let mut changes: Vec<(String, BumpType, &Package)> = Vec::new();
-        for dependent in dependents {
+        for dependent in graph.dependents(&next.name) {
             let Some(dpkg) = ctx.pkg(dependent) else {
                 continue;
             };
@@ -495,11 +504,17 @@ fn determine_dependents(
                     continue;
                 };
                 let next_version = ctx.increment(&next)?;
+                let cargo = dpkg.ecosystem == Ecosystem::Cargo;
                 for (kind, range) in dependency_ranges(dpkg, &next, dep_pkg) {
                     let unreleased = releases
                         .get(dependent)
                         .is_none_or(|r| r.bump == BumpType::None);
-                    if unreleased && (always || !semver::satisfies(&next_version, &range)) {
+                    let in_range = if cargo {
+                        semver::cargo_satisfies(&next_version, &range)
+                    } else {
+                        semver::satisfies(&next_version, &range)
+                    };
+                    if unreleased && (always || !in_range) {
                         match kind {
                             DepKind::Dev => {
                                 if candidate.is_none() {
@@ -521,7 +536,7 @@ fn determine_dependents(
             if releases.get(dependent).is_some_and(|r| r.bump == bump) {
                 continue;
             }
-            changes.push((dependent.clone(), bump, dpkg));
+            changes.push((dependent.to_string(), bump, dpkg));
         }
         for (name, bump, dpkg) in changes {
             updated = true;
@@ -712,3 +727,6 @@ fn datetime_digits(ms: i64) -> String {
         Err(_) => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -48,6 +48,21 @@ pub fn satisfies(version: &str, range: &str) -> bool {
     }
 }
 
+/// Cargo's rule for a path dependency's requirement (`semver` crate); an empty requirement
+/// (a path-only dependency) accepts every version.
+pub fn cargo_satisfies(version: &str, requirement: &str) -> bool {
+    if requirement.trim().is_empty() {
+        return true;
+    }
+    match (
+        ::semver::VersionReq::parse(requirement),
+        ::semver::Version::parse(version),
+    ) {
+        (Ok(req), Ok(v)) => req.matches(&v),
+        _ => false,
+    }
+}
+
 /// `semver.inc(version, type)` for `patch`/`minor`/`major`; `none` returns the version.
 pub fn inc(version: &str, bump: BumpType) -> Option<String> {
     let v = Version::parse(version).ok()?;

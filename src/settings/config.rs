@@ -707,7 +707,7 @@ fn dependents_without_dev<'a>(
     ws: &'a Workspace,
     config: &Config,
 ) -> HashMap<&'a str, Vec<&'a str>> {
-    let all: Vec<&Package> = ws.all().collect();
+    let all: Vec<&Package> = ws.all().filter(|p| !p.unnamed).collect();
     let by_name: HashMap<&str, &Package> = all.iter().map(|p| (p.name.as_str(), *p)).collect();
     let mut out: HashMap<&str, Vec<&str>> = HashMap::new();
     for pkg in versionable_packages(ws) {

@@ -1,1 +1,379 @@
-//! Turning a release plan into file edits (manifests, changelogs, consumed change files).
+//! Turning a release plan into file edits (manifests, changelogs, consumed change files), as
+//! `@changesets/apply-release-plan` (changesets 3) applies it. Pure: files are read through the
+//! injected [`FileSource`], lines are rendered by the injected [`LineRenderer`]; the result is a
+//! list of [`FileOp`]s the caller writes all-or-nothing (or prints, for `--dry-run`).
+
+mod cargo;
+mod entry;
+pub mod json_edit;
+pub mod ranges;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::changelog::{ChangelogError, LineRenderer, LogChangeset};
+use crate::changeset::{BumpType, PreMode};
+use crate::fsx::FileOp;
+use crate::plan::{PlannedRelease, ReleasePlan};
+use crate::settings::Config;
+use crate::workspace::{DepKind, Ecosystem, Package, Workspace};
+
+pub use entry::{generate_markdown_for_type, update_changelog};
+use json_edit::{JsonEdit, edit_json};
+use ranges::{ReleasedDep, RewriteRules};
+
+/// Reads files for the edit computation (the real file system in the CLI, a map in tests).
+pub trait FileSource {
+    /// The file's bytes, `None` when it does not exist.
+    fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>>;
+}
+
+/// The real file system.
+pub struct DiskFiles;
+
+impl FileSource for DiskFiles {
+    fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Everything the edits are computed from.
+pub struct VersionInput<'a> {
+    pub workspace: &'a Workspace,
+    pub plan: &'a ReleasePlan,
+    /// With `ignore` already holding package names (and `--ignore` applied).
+    pub config: &'a Config,
+    /// `version --snapshot`: ranges become exact pins, `pre.json` is left alone.
+    pub snapshot: bool,
+    /// Renders changelog lines; `None` for `"changelog": false`.
+    pub changelog: Option<&'a dyn LineRenderer>,
+    /// Change-file id → full sha of the commit that added it.
+    pub commits: &'a BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VersionError {
+    #[error("{}: {source}", .path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}: {message}", .path.display())]
+    Manifest { path: PathBuf, message: String },
+    #[error("Could not find matching package for release of: {0}")]
+    UnknownPackage(String),
+    #[error(transparent)]
+    Changelog(#[from] ChangelogError),
+}
+
+/// The edits, in the order changesets makes them, plus the paths touched (for `commit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edits {
+    pub ops: Vec<FileOp>,
+}
+
+struct Manifest {
+    path: PathBuf,
+    text: String,
+    json: Option<Value>,
+}
+
+fn read_text(files: &dyn FileSource, path: &Path) -> Result<Option<String>, VersionError> {
+    let bytes = files.read(path).map_err(|source| VersionError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+fn load_manifest(files: &dyn FileSource, pkg: &Package) -> Result<Manifest, VersionError> {
+    let path = pkg.manifest_path.clone();
+    let text = read_text(files, &path)?.ok_or_else(|| VersionError::Manifest {
+        path: path.clone(),
+        message: "file disappeared".into(),
+    })?;
+    let json = match pkg.ecosystem {
+        Ecosystem::Npm => {
+            Some(
+                serde_json::from_str(&text).map_err(|e| VersionError::Manifest {
+                    path: path.clone(),
+                    message: format!("line {}:{}: {e}", e.line(), e.column()),
+                })?,
+            )
+        }
+        Ecosystem::Cargo => None,
+    };
+    Ok(Manifest { path, text, json })
+}
+
+/// A dependency spec as the manifest writes it, by table and dependency name.
+fn npm_spec<'v>(json: &'v Value, kind: DepKind, name: &str) -> Option<&'v str> {
+    json.get(kind.key())?.as_object()?.get(name)?.as_str()
+}
+
+/// Computes every file edit of `changeset version`.
+pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edits, VersionError> {
+    let ws = input.workspace;
+    let plan = input.plan;
+    let config = input.config;
+    let root = &ws.root;
+    let rules = RewriteRules {
+        update_internal_dependencies: config.update_internal_dependencies,
+        only_update_peer_dependents_when_out_of_range: config
+            .only_update_peer_dependents_when_out_of_range,
+        bump_versions_with_workspace_protocol_only: config
+            .bump_versions_with_workspace_protocol_only,
+        snapshot: input.snapshot,
+    };
+
+    let mut packages: Vec<(&PlannedRelease, &Package)> = Vec::new();
+    for r in &plan.releases {
+        let pkg = ws
+            .packages
+            .iter()
+            .find(|p| p.name == r.name)
+            .ok_or_else(|| VersionError::UnknownPackage(r.name.clone()))?;
+        packages.push((r, pkg));
+    }
+    let released: Vec<(&PlannedRelease, ReleasedDep)> = packages
+        .iter()
+        .map(|(r, p)| {
+            (
+                *r,
+                ReleasedDep {
+                    bump: r.bump,
+                    old_version: &r.old_version,
+                    new_version: &r.new_version,
+                    dir: &p.dir,
+                },
+            )
+        })
+        .collect();
+
+    // Change files with their commits, in plan order.
+    let log_changesets: Vec<LogChangeset> = plan
+        .changesets
+        .iter()
+        .map(|c| LogChangeset {
+            changeset: c,
+            commit: input.commits.get(&c.id).cloned(),
+        })
+        .collect();
+
+    let mut ops: Vec<FileOp> = Vec::new();
+    // Current content of every file edited so far (a package can be edited twice when the
+    // root package is also the only workspace package).
+    let mut current: BTreeMap<PathBuf, String> = BTreeMap::new();
+
+    // Changelog entries first: changesets renders them all before writing anything.
+    let mut manifests: Vec<Manifest> = Vec::with_capacity(packages.len());
+    for (_, pkg) in &packages {
+        manifests.push(load_manifest(files, pkg)?);
+    }
+    let mut entries: Vec<Option<String>> = Vec::with_capacity(packages.len());
+    for ((release, pkg), manifest) in packages.iter().zip(&manifests) {
+        let e = match input.changelog {
+            Some(renderer) => entry::changelog_entry(
+                release,
+                pkg,
+                manifest.json.as_ref(),
+                &released,
+                &log_changesets,
+                renderer,
+                &rules,
+            )?,
+            None => None,
+        };
+        entries.push(e);
+    }
+
+    if let Some(pre) = &plan.pre_state
+        && pre.mode == PreMode::Exit
+        && !input.snapshot
+    {
+        let path = root.join(".changeset").join("pre.json");
+        if files
+            .read(&path)
+            .map_err(|source| VersionError::Io {
+                path: path.clone(),
+                source,
+            })?
+            .is_some()
+        {
+            ops.push(FileOp::Remove { path });
+        }
+    }
+
+    for (((release, pkg), manifest), entry) in packages.iter().zip(&manifests).zip(entries) {
+        let text = current
+            .get(&manifest.path)
+            .cloned()
+            .unwrap_or_else(|| manifest.text.clone());
+        let new_text = match pkg.ecosystem {
+            Ecosystem::Npm => {
+                let json = manifest.json.as_ref().expect("npm manifests are parsed");
+                let mut edits = dependency_edits(json, &released, &rules);
+                if !release.new_version.is_empty() && json.get("version").is_some() {
+                    edits.push(JsonEdit {
+                        keys: vec!["version".into()],
+                        value: release.new_version.clone(),
+                    });
+                }
+                edit_json(&text, &edits).map_err(|e| VersionError::Manifest {
+                    path: manifest.path.clone(),
+                    message: e.to_string(),
+                })?
+            }
+            Ecosystem::Cargo => cargo::edit_cargo_toml(&text, release, ws, &released, &rules)
+                .map_err(|message| VersionError::Manifest {
+                    path: manifest.path.clone(),
+                    message,
+                })?,
+        };
+        push_write(
+            &mut ops,
+            &mut current,
+            &manifest.path,
+            &manifest.text,
+            new_text,
+        );
+
+        if let Some(entry) = entry.filter(|e| !e.is_empty()) {
+            let path = pkg.abs_dir().join("CHANGELOG.md");
+            let on_disk = read_text(files, &path)?;
+            let existing = current.get(&path).cloned().or(on_disk.clone());
+            let new = update_changelog(existing.as_deref(), &entry, &pkg.name);
+            // A missing file differs from any content, even empty.
+            let original = on_disk.unwrap_or_else(|| "\u{0}missing".into());
+            push_write(&mut ops, &mut current, &path, &original, new);
+        }
+    }
+
+    // v3 also rewrites the root package.json's ranges (never its version).
+    if let Some(rootpkg) = &ws.root_package
+        && rootpkg.ecosystem == Ecosystem::Npm
+    {
+        let m = load_manifest(files, rootpkg)?;
+        let text = current
+            .get(&m.path)
+            .cloned()
+            .unwrap_or_else(|| m.text.clone());
+        let json = m.json.as_ref().expect("npm manifests are parsed");
+        let edits = dependency_edits(json, &released, &rules);
+        let new_text = edit_json(&text, &edits).map_err(|e| VersionError::Manifest {
+            path: m.path.clone(),
+            message: e.to_string(),
+        })?;
+        push_write(&mut ops, &mut current, &m.path, &m.text, new_text);
+    }
+
+    // Consumed change files: deleted, or moved to `.changeset/pre/` in pre mode. A change file
+    // naming a skipped package stays (mixed ones were refused by the plan).
+    let pre_mode = plan
+        .pre_state
+        .as_ref()
+        .is_some_and(|p| p.mode == PreMode::Pre);
+    for c in &plan.changesets {
+        let path = root.join(".changeset").join(format!("{}.md", c.id));
+        let Some(bytes) = files.read(&path).map_err(|source| VersionError::Io {
+            path: path.clone(),
+            source,
+        })?
+        else {
+            continue;
+        };
+        let names_skipped = c.releases.iter().any(|r| {
+            ws.packages
+                .iter()
+                .find(|p| p.name == r.name)
+                .is_none_or(|p| crate::plan::should_skip(p, config))
+        });
+        if names_skipped {
+            continue;
+        }
+        if pre_mode {
+            ops.push(FileOp::Write {
+                path: root
+                    .join(".changeset")
+                    .join("pre")
+                    .join(format!("{}.md", c.id)),
+                contents: bytes,
+            });
+        }
+        ops.push(FileOp::Remove { path });
+    }
+    Ok(Edits { ops })
+}
+
+fn push_write(
+    ops: &mut Vec<FileOp>,
+    current: &mut BTreeMap<PathBuf, String>,
+    path: &Path,
+    original: &str,
+    new_text: String,
+) {
+    // `original` is what the file held before this run, whichever edit comes first.
+    if let Some(pos) = ops.iter().position(|o| o.path() == path) {
+        ops.remove(pos);
+    }
+    if new_text != original {
+        ops.push(FileOp::Write {
+            path: path.to_path_buf(),
+            contents: new_text.as_bytes().to_vec(),
+        });
+    }
+    current.insert(path.to_path_buf(), new_text);
+}
+
+/// `getDependencyVersionEdits`: the range rewrites of one package.json.
+fn dependency_edits(
+    json: &Value,
+    released: &[(&PlannedRelease, ReleasedDep)],
+    rules: &RewriteRules,
+) -> Vec<JsonEdit> {
+    let mut edits = Vec::new();
+    for kind in DepKind::NPM {
+        if json.get(kind.key()).and_then(Value::as_object).is_none() {
+            continue;
+        }
+        // changesets 3.0.3 rewrites nothing for `none` releases.
+        for (r, dep) in released.iter().filter(|(r, _)| r.bump != BumpType::None) {
+            let Some(spec) = npm_spec(json, kind, &r.name) else {
+                continue;
+            };
+            if let Some(new) = ranges::rewritten_spec(dep, spec, kind, rules) {
+                edits.push(JsonEdit {
+                    keys: vec![kind.key().to_string(), r.name.clone()],
+                    value: new,
+                });
+            }
+        }
+    }
+    edits
+}
+
+/// The commit message `commit: true` makes (`@changesets/cli/commit` `getVersionMessage`).
+pub fn version_commit_message(plan: &ReleasePlan, skip_ci: bool) -> String {
+    let released: Vec<&PlannedRelease> = plan
+        .releases
+        .iter()
+        .filter(|r| r.bump != BumpType::None)
+        .collect();
+    let lines: Vec<String> = released
+        .iter()
+        .map(|r| format!("  {}@{}", r.name, r.new_version))
+        .collect();
+    format!(
+        "RELEASING: Releasing {} package(s)\n\nReleases:\n{}\n{}",
+        released.len(),
+        lines.join("\n"),
+        if skip_ci { "\n[skip ci]\n" } else { "" }
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -13,6 +13,8 @@
 //!   pre-2024 `dev_dependencies`/`build_dependencies` spellings), also under
 //!   `[target.<platform>.…]`; `dep.workspace = true` resolves through
 //!   `[workspace.dependencies]` (`inherited`); `package = "real"` renames set `target`.
+//! - Not read: `[patch]`/`[replace]` (a registry dependency patched to a workspace path is not
+//!   an edge), `default-members`, nested workspaces.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;

@@ -128,6 +128,11 @@ fn flags_write_changesets_format_and_print_the_path() {
         text,
         "---\n\"@s/core\": minor\n\"tool\": minor\n\"@s/ui\": patch\n---\n\nAdd **things**\n\n---\nmore\n"
     );
+    assert!(
+        stderr(&out).contains("Summary of changesets:\nminor:  @s/core, tool\npatch:  @s/ui"),
+        "{}",
+        stderr(&out)
+    );
     let name = files[0].trim_end_matches(".md");
     assert_eq!(name.split('-').count(), 3, "{name}");
 
@@ -145,6 +150,16 @@ fn flags_write_changesets_format_and_print_the_path() {
         read.iter()
             .any(|c| c.summary == "Add **things**\n\n---\nmore")
     );
+}
+
+#[test]
+fn the_path_is_relative_to_where_relay_runs() {
+    let (_t, root) = monorepo();
+    let out = run(relay(&root.join("packages/ui")).args(["add", "--patch", "@s/ui", "-m", "x"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out).trim().to_string();
+    assert!(printed.starts_with("../../.changeset/"), "{printed}");
+    assert!(root.join("packages/ui").join(&printed).is_file());
 }
 
 #[test]
@@ -173,6 +188,7 @@ fn empty_changesets() {
         "---\n\n---\n\n\n"
     );
     assert!(stderr(&out).contains("Empty Changeset added"));
+    assert!(!stderr(&out).contains("Summary of changesets"));
     let out = run(relay(&root).args(["add", "--empty", "-m", "Docs only"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let path = stdout(&out).trim().to_string();

@@ -301,3 +301,42 @@ process.stdout.write(JSON.stringify(out));
     // The generator must exercise both outcomes substantially.
     assert!(oks > 250 && errs > 100, "oks={oks} errs={errs}");
 }
+
+#[test]
+fn read_since_keeps_change_files_added_since_the_ref() {
+    let (_t, root) = crate::add::monorepo();
+    let w = |p: &str, t: &str| {
+        let f = root.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, t).unwrap();
+    };
+    w(".changeset/old.md", "---\n\"tool\": patch\n---\n\nold\n");
+    w(".changeset/edited.md", "---\n\"tool\": patch\n---\n\nv1\n");
+    crate::add::git_init(&root);
+    crate::add::git(&root, &["checkout", "-qb", "feature"]);
+    w(".changeset/new.md", "---\n\"tool\": minor\n---\n\nnew\n");
+    w(
+        ".changeset/pre/p.md",
+        "---\n\"@s/core\": patch\n---\n\npre\n",
+    );
+    w(".changeset/edited.md", "---\n\"tool\": patch\n---\n\nv2\n");
+    crate::add::git(&root, &["add", "-A"]);
+    crate::add::git(&root, &["commit", "-qm", "feature"]);
+    // Staged but uncommitted counts too (`git diff <merge-base>`).
+    w(".changeset/staged.md", "---\n---\n");
+    crate::add::git(&root, &["add", "-A"]);
+
+    let ids = |v: Vec<relay::changeset::ChangeFile>| -> Vec<String> {
+        v.into_iter().map(|c| c.id).collect()
+    };
+    assert_eq!(
+        ids(changeset::read_since(&root, "main").unwrap()),
+        ["edited", "new", "staged", "pre/p"]
+    );
+    assert_eq!(
+        ids(changeset::read_all(&root).unwrap()),
+        ["edited", "new", "old", "staged", "pre/p"]
+    );
+    // An unknown ref selects nothing, as in changesets.
+    assert!(changeset::read_since(&root, "nope").unwrap().is_empty());
+}

@@ -198,8 +198,9 @@ impl Case {
                 root: PathBuf::from("/repo"),
                 tool: if self.single { Tool::Root } else { Tool::Pnpm },
                 root_package: Some(package(&self.root_package(), true)),
+                // As discovery does: in a single-package repo the root is also the one package.
                 packages: if self.single {
-                    Vec::new()
+                    vec![package(&self.root_package(), true)]
                 } else {
                     self.packages.iter().map(|p| package(p, false)).collect()
                 },

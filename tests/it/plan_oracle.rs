@@ -400,7 +400,25 @@ fn hand_cases() -> Vec<(&'static str, Case)> {
     let mut root = pkg("my-root", "1.0.0").dep("pkg-a", "^1.0.0");
     root.dir = ".".into();
     rooted.root = Some(root);
-    v.push(("root package", rooted));
+    v.push(("root package", rooted.clone()));
+    let mut root_named = rooted;
+    root_named.changesets = vec![cs("x", &[("my-root", "patch")])];
+    v.push(("change file names the monorepo root", root_named));
+    // Pre mode: a linked group shares the highest prerelease number; a new package joins at 0.
+    let mut pre_linked = case(
+        vec![
+            pkg("pkg-a", "1.0.0-next.4"),
+            pkg("pkg-b", "2.0.0-next.1"),
+            pkg("pkg-c", "0.1.0"),
+        ],
+        vec![
+            cs("x", &[("pkg-b", "patch")]),
+            cs("y", &[("pkg-c", "minor")]),
+        ],
+    );
+    pre_linked.config.linked = vec![vec!["pkg-a".into(), "pkg-b".into()]];
+    pre_linked.pre_state = pre(PreMode::Pre, "next");
+    v.push(("pre linked numbering", pre_linked));
     // Single-package repository: the root is the package.
     let mut single = case(vec![], vec![cs("x", &[("solo", "minor")])]);
     let mut solo = pkg("solo", "0.3.0");

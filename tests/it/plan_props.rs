@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use relay::changeset::{BumpType, PreMode};
+use relay::graph::{GraphOptions, dependents_graph};
 use relay::plan::semver::{posix_normalize, satisfies};
-use relay::plan::{ReleasePlan, dependents_graph, should_skip};
+use relay::plan::{ReleasePlan, should_skip};
 use relay::workspace::DepKind;
 
 use crate::plan_cases::{Case, random_case};
@@ -80,11 +81,14 @@ proptest! {
         let inputs = case.inputs();
         let Ok(plan) = relay::plan::assemble(&inputs.input()) else { return Ok(()) };
         let ws = &inputs.workspace;
-        let graph = dependents_graph(ws, inputs.config.bump_versions_with_workspace_protocol_only);
+        let graph = dependents_graph(
+            ws,
+            GraphOptions::for_versioning(inputs.config.bump_versions_with_workspace_protocol_only),
+        );
         let released: HashMap<&str, _> = plan.releases.iter().map(|r| (r.name.as_str(), r)).collect();
         for q in plan.releases.iter().filter(|r| r.bump != BumpType::None) {
             let q_pkg = ws.packages.iter().find(|p| p.name == q.name).unwrap();
-            for d_name in &graph.dependents[&q.name] {
+            for d_name in &graph[&q.name] {
                 let d = ws.packages.iter().find(|p| &p.name == d_name).unwrap();
                 if should_skip(d, &inputs.config) {
                     continue;

@@ -314,3 +314,24 @@ fn human_output_groups_by_bump_type() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.join("plan.json").exists());
 }
+
+#[test]
+fn ignored_packages_and_dotfiles_do_not_count_as_changed() {
+    let (_t, dir) = repo(
+        &[
+            ("a", p("pkg-a", "1.0.0", json!({}))),
+            ("b", p("pkg-b", "1.0.0", json!({}))),
+            ("c", p("pkg-c", "1.0.0", json!({}))),
+        ],
+        json!({"ignore": ["pkg-b"]}),
+    );
+    write(&dir, "packages/b/src/index.js", "export const b = 2;\n");
+    write(&dir, "packages/a/.eslintrc", "{}\n");
+    commit_all(&dir, "ignored package and a dotfile");
+    let (code, _) = compare(&dir, &[]);
+    assert_eq!(code, 0, "neither change needs a change file");
+    // Uncommitted edits to tracked files count too.
+    write(&dir, "packages/c/src/index.js", "export const c = 2;\n");
+    let (code, _) = compare(&dir, &[]);
+    assert_eq!(code, 1);
+}

