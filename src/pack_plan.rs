@@ -484,6 +484,30 @@ impl FromPackDir {
             );
         }
         let workspace = crate::workspace::discover(root).map_err(|e| io(root, &e))?;
+        // The publisher orders uploads by the dependencies in the tarballs themselves; they must
+        // give the plan's waves, or the plan was edited after packing.
+        let names: Vec<String> = plan.packages.iter().map(|e| e.name.clone()).collect();
+        let (waves, _, _) = crate::release::plan::waves(&workspace, &names);
+        let mut problems = Vec::new();
+        for (i, wave) in waves.iter().enumerate() {
+            for n in wave {
+                if let Some(e) = plan.packages.iter().find(|e| &e.name == n)
+                    && e.wave != i
+                {
+                    problems.push(format!(
+                        "{n} is in wave {} of the plan, but its tarball's dependencies put it in \
+                         wave {i}",
+                        e.wave
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(PackPlanError::Invalid {
+                path: PackPlan::path_in(dir),
+                problems,
+            });
+        }
         Ok(FromPackDir {
             plan,
             workspace,

@@ -708,3 +708,49 @@ fn buildkite_is_opt_in_and_uses_the_agent_command() {
     assert_eq!(args.trim(), "oidc request-token --audience npm:127.0.0.1");
     s.assert_no_secret(&text);
 }
+
+#[test]
+fn a_reordered_plan_is_refused() {
+    let vd = Verdaccio::shared();
+    let world = OidcWorld::start(&vd.url(), vd.token());
+    let m = oidc_mono(&world, 3);
+    let dist = m._tmp.path().join("dist");
+    crate::publish::ok(&harness::run(
+        m.relay().args(["pack", "--out-dir"]).arg(&dist),
+    ));
+    // Someone edits the plan so a dependent goes first.
+    let path = dist.join("relay-publish-plan.json");
+    let mut plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let entries = plan["packages"].as_array_mut().unwrap();
+    for e in entries.iter_mut() {
+        e["wave"] = json!(0);
+        e["waitsFor"] = json!([]);
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+    let mut cmd = harness::relay(&m._tmp.path().join("home"));
+    cmd.env("HOME", &m.home)
+        .args([
+            "publish",
+            "--auth",
+            "oidc",
+            "--registry",
+            &world.gateway.url(),
+            "--from-pack-dir",
+        ])
+        .arg(&dist);
+    for (k, v) in world.github_env() {
+        cmd.env(k, v);
+    }
+    let out = harness::run(&mut cmd);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{} is in wave 0 of the plan, but its tarball's dependencies put it in wave 1",
+            m.names[1]
+        )),
+        "{text}"
+    );
+    assert!(world.gateway.uploads().is_empty());
+}
