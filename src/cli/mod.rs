@@ -63,14 +63,6 @@ pub enum Command {
     List(list::ListArgs),
     /// Publish credentials: check OIDC trusted publishing / tokens for every package
     Auth(auth::AuthArgs),
-    /// Publish every package whose version is not on its registry yet
-    Publish(publish::PublishArgs),
-    /// Compute the publish plan (waves, tags, tarball sizes) without publishing
-    PublishPlan(publish_plan::PublishPlanArgs),
-    /// Create the git tag of every package's current version (skips existing tags)
-    GitTag(git_tag::GitTagArgs),
-    /// Build npm-identical tarballs of the publishable packages
-    Pack(pack::PackArgs),
     /// Create .changeset/config.json and .changeset/README.md (never overwrites)
     Init(init::InitArgs),
     /// Write a change file (interactive, or with --major/--minor/--patch and -m)
@@ -81,6 +73,14 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Apply change files: bump versions, rewrite dependency ranges, write CHANGELOGs
     Version(version::VersionArgs),
+    /// Publish every package whose version is not on its registry yet
+    Publish(publish::PublishArgs),
+    /// Compute the publish plan (waves, tags, tarball sizes) without publishing
+    PublishPlan(publish_plan::PublishPlanArgs),
+    /// Create the git tag of every package's current version (skips existing tags)
+    GitTag(git_tag::GitTagArgs),
+    /// Build npm-identical tarballs of the publishable packages
+    Pack(pack::PackArgs),
 }
 
 /// What a command returns when it fails: a message for the user and the exit code it maps to.
@@ -192,15 +192,15 @@ fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
         Command::Auth(args) => auth::run(ctx, args),
-        Command::Publish(args) => publish::run(ctx, args),
-        Command::PublishPlan(args) => publish_plan::run(ctx, args),
-        Command::GitTag(args) => git_tag::run(ctx, args),
-        Command::Pack(args) => pack::run(ctx, args),
         Command::Init(args) => init::run(ctx, args),
         Command::Add(args) => add::run(ctx, args),
         Command::Pre(args) => pre::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
         Command::Version(args) => version::run(ctx, args),
+        Command::Publish(args) => publish::run(ctx, args),
+        Command::PublishPlan(args) => publish_plan::run(ctx, args),
+        Command::GitTag(args) => git_tag::run(ctx, args),
+        Command::Pack(args) => pack::run(ctx, args),
     }
 }
 

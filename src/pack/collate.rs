@@ -546,12 +546,19 @@ struct W {
     tertiary: u8,
 }
 
+/// Table primaries are scaled so characters outside the table can be slotted between them.
+const SHIFT: u32 = 21;
+/// `~`: ICU puts emoji and other symbols right after it, before the currency signs.
+const TILDE_PRIMARY: u32 = 52;
+/// After every Latin letter: other scripts, in code point order.
+const OTHER_SCRIPTS: u32 = 1000;
+
 fn weight(c: char) -> W {
     let cp = c as u32;
     if let Ok(i) = table::TABLE.binary_search_by_key(&cp, |t| t.0) {
         let (_, p, s, t) = table::TABLE[i];
         return W {
-            primary: p as u32,
+            primary: (p as u32) << SHIFT,
             secondary: s,
             tertiary: t,
         };
@@ -564,8 +571,13 @@ fn weight(c: char) -> W {
             tertiary: 0,
         };
     }
+    let base = if c.is_alphanumeric() {
+        OTHER_SCRIPTS
+    } else {
+        TILDE_PRIMARY
+    };
     W {
-        primary: 1_000 + cp,
+        primary: (base << SHIFT) + 1 + cp,
         secondary: 0,
         tertiary: 0,
     }
@@ -641,6 +653,15 @@ mod tests {
             "_x", "-x", ".x", "~", "$", "10", "9", "a", "A", "a b", "a_b", "a-b", "a.b", "a~b",
             "a1", "ab", "aB", "Ab", "B", "e", "é", "f",
         ];
+        let mut v: Vec<&str> = expected.iter().rev().copied().collect();
+        v.sort_by(|a, b| locale_compare(a, b));
+        assert_eq!(v, expected);
+    }
+
+    #[test]
+    fn symbols_and_other_scripts_like_icu() {
+        // Node 20 / ICU: ["~","😀","¤","$","0","a","α","ж","日"] is already sorted.
+        let expected = ["~", "😀", "¤", "$", "0", "a", "α", "ж", "日"];
         let mut v: Vec<&str> = expected.iter().rev().copied().collect();
         v.sort_by(|a, b| locale_compare(a, b));
         assert_eq!(v, expected);

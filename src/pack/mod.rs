@@ -501,46 +501,21 @@ fn check_targets(name: &str, m: &Value, files: &[String]) -> Result<(), PackErro
     Ok(())
 }
 
-/// Reads `relay.toml` `[pack.allow-secrets]` for a package: globs under the package's name plus
-/// those under `"*"`.
+/// The `relay.toml` `[pack] allow-secrets` globs for a package: those listed under its name
+/// plus those under `"*"` (read through the shared [`crate::settings`] parser, so unknown keys
+/// and bad globs are reported the same way everywhere).
 pub fn allow_secrets_from_config(root: &Path, package: &str) -> Result<Vec<String>, PackError> {
-    let path = root.join("relay.toml");
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(PackError::io(&path, e)),
-    };
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| PackError::Manifest {
-        path: path.clone(),
+    let cfg = crate::settings::load_relay_toml(root).map_err(|e| PackError::Config {
+        package: package.to_string(),
         message: e.to_string(),
     })?;
-    let Some(table) = doc
-        .get("pack")
-        .and_then(|p| p.get("allow-secrets"))
-        .and_then(|a| a.as_table())
-    else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for key in ["*", package] {
-        let Some(v) = table.get(key) else { continue };
-        let Some(arr) = v.as_array() else {
-            return Err(PackError::Manifest {
-                path: path.clone(),
-                message: format!("[pack.allow-secrets] \"{key}\" must be an array of globs"),
-            });
-        };
-        for g in arr {
-            let Some(s) = g.as_str() else {
-                return Err(PackError::Manifest {
-                    path: path.clone(),
-                    message: format!("[pack.allow-secrets] \"{key}\" holds a non-string: {g}"),
-                });
-            };
-            out.push(s.to_string());
-        }
-    }
-    Ok(out)
+    let table = &cfg.pack.allow_secrets;
+    Ok(["*", package]
+        .iter()
+        .filter_map(|k| table.get(*k))
+        .flatten()
+        .cloned()
+        .collect())
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ pub struct PlanInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "Found changeset {changeset} for package {package} which is not in the workspace{}",
+        "Found changeset {changeset} for package {package} which is not in the workspace (.changeset/{changeset}.md){}",
         did_you_mean(.suggestion)
     )]
     NotInWorkspace {

@@ -133,7 +133,7 @@ fn unknown_package_suggests_the_nearest_name() {
     let err = plan(&ws, &[change("typo", "bb", BumpType::Patch)]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Found changeset typo for package bb which is not in the workspace; did you mean b?"
+        "Found changeset typo for package bb which is not in the workspace (.changeset/typo.md); did you mean b?"
     );
     let err = plan(&ws, &[change("far", "zzzzzzzz", BumpType::Patch)]).unwrap_err();
     assert!(!err.to_string().contains("did you mean"));

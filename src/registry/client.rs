@@ -157,6 +157,9 @@ impl RegistryClient {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
+            // Packuments relay reads are small; compressing them costs the registry more CPU
+            // than the bytes saved on the wire.
+            .no_gzip()
             .build()
             .map_err(|e| RegistryError::Decode {
                 url: String::new(),

@@ -84,6 +84,10 @@ pub struct Journal {
     /// the write) so a test can SIGKILL it at a known point.
     pause_at: Option<u64>,
     writes: Mutex<u64>,
+    /// Sequence number of the latest in-memory update.
+    seq: std::sync::atomic::AtomicU64,
+    /// Sequence number already on disk; holding this lock is "being the writer".
+    written: Mutex<u64>,
 }
 
 impl Journal {
@@ -116,6 +120,8 @@ impl Journal {
             data: Mutex::new(data),
             pause_at,
             writes: Mutex::new(0),
+            seq: std::sync::atomic::AtomicU64::new(0),
+            written: Mutex::new(0),
         };
         j.flush()?;
         Ok(j)
@@ -133,16 +139,33 @@ impl Journal {
         self.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies `f` and writes the journal before returning.
+    /// Applies `f` and returns once a journal file containing the change is on disk.
+    /// Concurrent updates share writes (group commit): whoever holds the writer lock writes
+    /// the newest state, covering every update made before it.
     pub fn update(&self, f: impl FnOnce(&mut JournalData)) -> Result<(), JournalError> {
-        let mut d = self.lock();
-        f(&mut d);
-        let bytes = serde_json::to_vec_pretty(&*d).unwrap_or_default();
+        use std::sync::atomic::Ordering;
+        let mine = {
+            let mut d = self.lock();
+            f(&mut d);
+            self.seq.fetch_add(1, Ordering::SeqCst) + 1
+        };
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        if *written >= mine {
+            return Ok(());
+        }
+        let (bytes, upto) = {
+            let d = self.lock();
+            (
+                serde_json::to_vec(&*d).unwrap_or_default(),
+                self.seq.load(Ordering::SeqCst),
+            )
+        };
         crate::fsx::write_atomic(&self.path, &bytes).map_err(|source| JournalError::Write {
             path: self.path.clone(),
             source,
         })?;
-        drop(d);
+        *written = upto;
+        drop(written);
         self.after_write();
         Ok(())
     }

@@ -387,6 +387,7 @@ pub async fn publish(
         .map(|c| (c.tarball.name.as_str(), c.tarball.version.as_str()))
         .collect();
     let internal: BTreeSet<&str> = ws.all().map(|p| p.name.as_str()).collect();
+    let mut must_be_visible: BTreeSet<String> = BTreeSet::new();
     for c in &cands {
         for (kind, key) in [
             (DepKind::Prod, "dependencies"),
@@ -428,6 +429,12 @@ pub async fn publish(
                 let on_registry = registry_versions
                     .get(target)
                     .is_some_and(|vs| vs.iter().any(|v| sat(v)));
+                if in_release && !on_registry {
+                    // Installing the dependent needs this release's version: confirm it is
+                    // readable before the dependent goes. A range an existing version already
+                    // satisfies needs no such poll.
+                    must_be_visible.insert(target.to_string());
+                }
                 if !in_release && !on_registry {
                     let what = match release_versions.get(target) {
                         Some(v) => format!("this release publishes {target}@{v}"),
@@ -560,11 +567,6 @@ pub async fn publish(
     ctx.progress.plan(&plan);
 
     // ---- upload, wave by wave as dependencies become visible ----
-    let has_dependents: BTreeSet<String> = plan
-        .packages
-        .iter()
-        .flat_map(|p| p.waits_for.iter().cloned())
-        .collect();
     struct Job {
         name: String,
         version: String,
@@ -603,8 +605,39 @@ pub async fn publish(
         Blocked(String),
     }
     let mut state: BTreeMap<String, St> = order.iter().map(|n| (n.clone(), St::Waiting)).collect();
+    let (tag_tx, tagger) = if git_enabled {
+        let (tx, rx) = std::sync::mpsc::channel::<(String, String)>();
+        let root = ws.root.clone();
+        let journal = journal.clone();
+        let handle = std::thread::spawn(move || {
+            let mut created = Vec::new();
+            let mut warnings = Vec::new();
+            for (name, tag) in rx {
+                let r = git_tags::create(&root, &tag);
+                let (status, detail) = match &r {
+                    Ok(true) => (StepStatus::Done, format!("created {tag}")),
+                    Ok(false) => (StepStatus::Done, format!("{tag} exists")),
+                    Err(e) => (StepStatus::Failed, e.clone()),
+                };
+                let _ = journal.step(&name, "git-tag", status, Some(detail));
+                match r {
+                    Ok(true) => created.push(tag),
+                    Ok(false) => {}
+                    Err(e) => warnings.push(e),
+                }
+            }
+            (created, warnings)
+        });
+        (Some(tx), Some(handle))
+    } else {
+        (None, None)
+    };
     let mut set = tokio::task::JoinSet::new();
+    // `running` counts uploads in flight. A task frees its slot as soon as its PUT is done
+    // (the visibility check that follows does not hold back the next upload).
     let mut running = 0usize;
+    let (slot_tx, mut slot_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut slot_freed: BTreeSet<String> = BTreeSet::new();
     let mut any_failed = false;
     let dist_tags = |version: &str| -> BTreeMap<String, String> {
         let tag = temp_tag.clone().unwrap_or_else(|| opts.tag.clone());
@@ -632,19 +665,15 @@ pub async fn publish(
                 let version = job.version.clone();
                 let registry = job.registry.clone();
                 let cred = job.cred.clone();
-                let body = job.body.as_ref().map(|(t, access)| {
-                    PublishBody::new(
-                        t,
-                        &registry,
-                        &dist_tags(&t.version),
-                        access.as_deref(),
-                        git_head.as_deref(),
-                    )
-                });
-                let wait_visible = has_dependents.contains(&name);
+                let body = job.body.clone();
+                let tags = dist_tags(&job.version);
+                let head = git_head.clone();
+                let wait_visible = must_be_visible.contains(&name);
                 let timeout = opts.visibility_timeout;
+                let slot = slot_tx.clone();
                 let refresh = job.refresh.then(|| ctx.auth.clone());
                 set.spawn(async move {
+                    // An OIDC token is asked for again: one about to expire is re-exchanged.
                     let cred = match refresh {
                         Some(auth) => match auth.token_for(&name, &registry).await {
                             Ok(g) => g.credential,
@@ -652,31 +681,50 @@ pub async fn publish(
                         },
                         None => cred,
                     };
-                    let r = upload_one(
-                        &client,
-                        &journal,
-                        &name,
-                        &version,
-                        &registry,
-                        &cred,
-                        body,
-                        wait_visible,
-                        timeout,
-                    )
-                    .await;
+                    let body = body.map(|(t, access)| {
+                        PublishBody::new(&t, &registry, &tags, access.as_deref(), head.as_deref())
+                    });
+                    let r = upload_one(&client, &journal, &name, &registry, &cred, body).await;
+                    if r.is_ok() {
+                        // A failure frees its slot only when the scheduler has seen it, so
+                        // --fail-fast starts nothing after it.
+                        let _ = slot.send(name.clone());
+                    }
+                    let r = match r {
+                        Ok(PublishOutcome::Published) if wait_visible => confirm_visible(
+                            &client, &journal, &name, &version, &registry, &cred, timeout,
+                        )
+                        .await
+                        .map(|()| PublishOutcome::Published),
+                        other => other,
+                    };
                     (name, r)
                 });
             }
         }
-        if running == 0 {
+        if set.is_empty() {
             break;
         }
-        let Some(joined) = set.join_next().await else {
+        let joined = tokio::select! {
+            Some(name) = slot_rx.recv() => {
+                if slot_freed.insert(name) {
+                    running -= 1;
+                }
+                continue;
+            }
+            joined = set.join_next() => joined,
+        };
+        let Some(joined) = joined else {
             break;
         };
-        running -= 1;
         let (name, result) = match joined {
-            Ok(x) => x,
+            Ok(x) => {
+                // The slot message may still be queued: count it here, once.
+                if slot_freed.insert(x.0.clone()) {
+                    running -= 1;
+                }
+                x
+            }
             Err(e) => {
                 ctx.reporter
                     .warn(&format!("an upload task ended abnormally: {e}"));
@@ -699,28 +747,12 @@ pub async fn publish(
                     outcome,
                     auth: job.auth.clone(),
                 });
-                if git_enabled {
-                    let t = git_tags::tag_name(&name, &job.version, single);
-                    let r = git_tags::create(&ws.root, &t);
-                    let _ = journal.step(
-                        &name,
-                        "git-tag",
-                        if r.is_ok() {
-                            StepStatus::Done
-                        } else {
-                            StepStatus::Failed
-                        },
-                        Some(match &r {
-                            Ok(true) => format!("created {t}"),
-                            Ok(false) => format!("{t} exists"),
-                            Err(e) => e.clone(),
-                        }),
-                    );
-                    match r {
-                        Ok(true) => report.git_tags.push(t),
-                        Ok(false) => {}
-                        Err(e) => ctx.reporter.warn(&e),
-                    }
+                if let Some(tx) = &tag_tx {
+                    // Tagging runs beside the uploads, never stalling the scheduler.
+                    let _ = tx.send((
+                        name.clone(),
+                        git_tags::tag_name(&name, &job.version, single),
+                    ));
                 }
             }
             Err(e) => {
@@ -762,6 +794,16 @@ pub async fn publish(
             version: jobs[n].version.clone(),
             reason,
         });
+    }
+
+    drop(tag_tx);
+    if let Some(h) = tagger
+        && let Ok((created, warnings)) = h.join()
+    {
+        report.git_tags.extend(created);
+        for w in warnings {
+            ctx.reporter.warn(&w);
+        }
     }
 
     // ---- promote: move the target tag for everything, then drop the temp tag ----
@@ -836,17 +878,13 @@ pub async fn publish(
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn upload_one(
     client: &RegistryClient,
     journal: &Journal,
     name: &str,
-    version: &str,
     registry: &Url,
     cred: &Credential,
     body: Option<PublishBody>,
-    wait_visible: bool,
-    timeout: Duration,
 ) -> Result<PublishOutcome, String> {
     let Some(body) = body else {
         journal
@@ -883,34 +921,43 @@ async fn upload_one(
             }),
         )
         .map_err(|e| e.to_string())?;
-    if wait_visible && outcome == PublishOutcome::Published {
-        // Dependents are uploaded only once this version can be read back.
-        let deadline = Instant::now() + timeout;
-        let mut delay = Duration::from_millis(100);
-        loop {
-            match client.packument(registry, name, Some(cred)).await {
-                Ok(Some(p)) if p.versions.contains_key(version) => break,
-                _ if Instant::now() >= deadline => {
-                    let msg = format!(
-                        "{name}@{version} was accepted but is still not visible on {registry} after {}s; rerun later to continue",
-                        timeout.as_secs()
-                    );
-                    journal
-                        .step(name, "visible", StepStatus::Failed, Some(msg.clone()))
-                        .map_err(|e| e.to_string())?;
-                    return Err(msg);
-                }
-                _ => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
+    Ok(outcome)
+}
+
+/// Dependents are uploaded only once this version can be read back from the registry.
+async fn confirm_visible(
+    client: &RegistryClient,
+    journal: &Journal,
+    name: &str,
+    version: &str,
+    registry: &Url,
+    cred: &Credential,
+    timeout: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match client.packument(registry, name, Some(cred)).await {
+            Ok(Some(p)) if p.versions.contains_key(version) => break,
+            _ if Instant::now() >= deadline => {
+                let msg = format!(
+                    "{name}@{version} was accepted but is still not visible on {registry} after {}s; rerun later to continue",
+                    timeout.as_secs()
+                );
+                journal
+                    .step(name, "visible", StepStatus::Failed, Some(msg.clone()))
+                    .map_err(|e| e.to_string())?;
+                return Err(msg);
+            }
+            _ => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
-        journal
-            .step(name, "visible", StepStatus::Done, None)
-            .map_err(|e| e.to_string())?;
     }
-    Ok(outcome)
+    journal
+        .step(name, "visible", StepStatus::Done, None)
+        .map_err(|e| e.to_string())
 }
 
 #[allow(clippy::too_many_arguments)]

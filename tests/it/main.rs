@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one shared harness.
 
 mod add;
+mod add_diff;
 mod changeset;
 mod config;
 mod graph;
@@ -21,6 +22,7 @@ mod publish;
 mod publish_crash;
 mod publish_faults;
 mod publish_promote;
+mod registry;
 mod registry_proxy;
 mod status;
 mod verdaccio;

@@ -335,3 +335,45 @@ fn ignored_packages_and_dotfiles_do_not_count_as_changed() {
     let (code, _) = compare(&dir, &[]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn v2_pre_json_is_migrated_like_changesets_3() {
+    let (_t, dir) = repo(
+        &[
+            ("a", p("pkg-a", "1.1.0-beta.0", json!({}))),
+            (
+                "b",
+                p(
+                    "pkg-b",
+                    "1.0.0",
+                    json!({"dependencies": {"pkg-a": "^1.1.0-beta.0"}}),
+                ),
+            ),
+        ],
+        json!({}),
+    );
+    write(
+        &dir,
+        ".changeset/pre.json",
+        r#"{"mode":"pre","tag":"beta","initialVersions":{"pkg-a":"1.0.0","pkg-b":"1.0.0"},"changesets":["first"]}"#,
+    );
+    changeset(
+        &dir,
+        "first",
+        &[("pkg-a", "minor")],
+        "Already released in beta.0",
+    );
+    changeset(
+        &dir,
+        "second",
+        &[("pkg-a", "patch"), ("pkg-b", "minor")],
+        "New",
+    );
+    let (code, plan) = compare(&dir, &[]);
+    assert_eq!(code, 0);
+    let plan = plan.unwrap();
+    // `first` moved to .changeset/pre/ and, in pre mode, is no longer pending.
+    assert!(dir.join(".changeset/pre/first.md").is_file());
+    assert_eq!(plan["changesets"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["preState"], json!({"mode": "pre", "tag": "beta"}));
+}

@@ -607,3 +607,57 @@ pub fn hand_cases() -> Vec<Case> {
 fn version_matches_changesets_on_hand_written_repos() {
     run_all(hand_cases());
 }
+
+/// changelog-github with metadata from the GitHub API (a local double): `pr:`, `commit:` and
+/// `author:` lines, committed change files, dependency lines with commit links.
+#[test]
+fn version_matches_changesets_with_github_api() {
+    let gh = crate::version_diff::GraphqlDouble::start();
+    let base = || {
+        mono(
+            "github-api",
+            &[
+                a(),
+                pkg("pkg-b", "1.0.0").dep("pkg-a", "^1.0.0"),
+                pkg("pkg-c", "1.0.0").peer("pkg-a", "^1.0.0"),
+            ],
+            json!({"changelog": ["@changesets/changelog-github", {"repo": "acme/relay"}]}),
+        )
+        .env("GITHUB_TOKEN", "test-token")
+        .env("GITHUB_GRAPHQL_URL", &gh.url)
+    };
+    let mut committed = base()
+        .cs("from-commit", &[("pkg-a", "major")], "Looked up by commit")
+        .cs("with-pr", &[("pkg-a", "minor")], "pr: #42\nWith a PR")
+        .cs(
+            "odd-pr",
+            &[("pkg-b", "patch")],
+            "PR: 7\ncommit: 1234567890abcdef\nauthor: @me\nuser: you\nOdd PR",
+        )
+        .cs(
+            "missing-pr",
+            &[("pkg-c", "patch")],
+            "pull request: 999\nUnknown PR",
+        )
+        .cs(
+            "unknown-commit",
+            &[("pkg-b", "minor")],
+            "commit: 0000000deadbeef\nUnknown commit",
+        )
+        .steps(vec![
+            write(
+                ".changeset/uncommitted.md",
+                &changeset(&[("pkg-c", "minor")], "Not committed, #5"),
+            ),
+            version(&[]),
+        ]);
+    committed.git = true;
+    committed.name = "github-api-committed".into();
+    let no_token = {
+        let mut c = base().cs("with-pr", &[("pkg-a", "minor")], "pr: 3\nNeeds the API");
+        c.env.retain(|(k, _)| k != "GITHUB_TOKEN");
+        c.name = "github-api-no-token".into();
+        c
+    };
+    run_all(vec![committed, no_token]);
+}

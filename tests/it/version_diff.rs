@@ -269,8 +269,13 @@ pub fn run_case(case: &Case) -> Result<(), String> {
                 }
                 if case.git {
                     let log = |d: &Path| {
-                        git(d, &["log", "-1", "--format=%B", "--name-status"])
-                            + &git(d, &["status", "--porcelain"])
+                        // The changesets copy has a `node_modules` link (changelog-github).
+                        let status: String = git(d, &["status", "--porcelain"])
+                            .lines()
+                            .filter(|l| !l.ends_with("node_modules"))
+                            .map(|l| format!("{l}\n"))
+                            .collect();
+                        git(d, &["log", "-1", "--format=%B", "--name-status"]) + &status
                     };
                     let (la, lb) = (log(&a), log(&b));
                     if la != lb {
@@ -335,4 +340,124 @@ pub fn run_all(mut cases: Vec<Case>) {
             .collect::<Vec<_>>()
             .join("\n==========\n")
     );
+}
+
+/// A local stand-in for the GitHub GraphQL API: answers the queries changesets'
+/// `get-github-info` (and relay) send with deterministic data derived from the keys.
+pub struct GraphqlDouble {
+    pub url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    port: u16,
+}
+
+impl GraphqlDouble {
+    pub fn start() -> Self {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut len = 0usize;
+                let mut auth = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("authorization:") {
+                        auth = line.trim().to_string();
+                    }
+                }
+                let mut body = vec![0; len];
+                let _ = reader.read_exact(&mut body);
+                let reply = if !auth.eq_ignore_ascii_case("authorization: token test-token") {
+                    serde_json::json!({"message": "Bad credentials"})
+                } else {
+                    let q: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                    answer(q["query"].as_str().unwrap_or(""))
+                };
+                let text = reply.to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        GraphqlDouble {
+            url: format!("http://127.0.0.1:{port}/graphql"),
+            stop,
+            port,
+        }
+    }
+}
+
+impl Drop for GraphqlDouble {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so the thread ends.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// Data for every `repo__N` / `commit__<sha>` / `pull__<n>` key in `query`.
+fn answer(query: &str) -> serde_json::Value {
+    use serde_json::json;
+    let mut data = serde_json::Map::new();
+    let mut current: Option<(String, String)> = None;
+    let mut owner = String::new();
+    for line in query.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("repo__") {
+            let key = format!("repo__{}", rest.split(':').next().unwrap_or(""));
+            current = Some((key.clone(), String::new()));
+            data.insert(key, json!({}));
+        } else if let Some(v) = t.strip_prefix("owner: ") {
+            owner = v.trim_end_matches(',').trim_matches('"').to_string();
+        } else if let Some(v) = t.strip_prefix("name: ") {
+            if let Some((_, repo)) = current.as_mut() {
+                *repo = format!("{owner}/{}", v.trim_matches('"'));
+            }
+        } else if let (Some(rest), Some((key, repo))) = (t.strip_prefix("commit__"), &current) {
+            let sha = rest.split(':').next().unwrap_or("").to_string();
+            let n = sha.bytes().map(|b| b as u64).sum::<u64>() % 90 + 10;
+            let value = if sha.starts_with("0000") {
+                serde_json::Value::Null
+            } else {
+                json!({
+                    "commitUrl": format!("https://github.com/{repo}/commit/{sha}"),
+                    "associatedPullRequests": {"nodes": [
+                        {"number": n + 1, "url": format!("https://github.com/{repo}/pull/{}", n + 1), "mergedAt": null, "author": {"login": "late", "url": "https://github.com/late"}},
+                        {"number": n, "url": format!("https://github.com/{repo}/pull/{n}"), "mergedAt": "2026-01-02T00:00:00Z", "author": {"login": "alice", "url": "https://github.com/alice"}}
+                    ]},
+                    "author": {"user": {"login": "committer", "url": "https://github.com/committer"}}
+                })
+            };
+            data[key.as_str()][format!("commit__{sha}")] = value;
+        } else if let (Some(rest), Some((key, repo))) = (t.strip_prefix("pull__"), &current) {
+            let n: u64 = rest.split(':').next().unwrap_or("0").parse().unwrap_or(0);
+            let value = if n == 999 {
+                serde_json::Value::Null
+            } else {
+                json!({
+                    "url": format!("https://github.com/{repo}/pull/{n}"),
+                    "author": {"login": format!("user{n}"), "url": format!("https://github.com/user{n}")},
+                    "mergeCommit": if n.is_multiple_of(2) { json!({"commitUrl": format!("https://github.com/{repo}/commit/abcdef{n}"), "abbreviatedOid": format!("abcdef{n}")}) } else { serde_json::Value::Null }
+                })
+            };
+            data[key.as_str()][format!("pull__{n}")] = value;
+        }
+    }
+    json!({ "data": data })
 }

@@ -137,3 +137,59 @@ fn dry_run_prints_a_unified_diff_and_writes_nothing() {
     }
     assert_eq!(harness::snapshot_tree(tmp.path()), before);
 }
+
+#[test]
+fn user_template_from_relay_toml_and_js_generator_refusal() {
+    use crate::version_cases::{mono, pkg};
+    let case = mono(
+        "tpl",
+        &[
+            pkg("pkg-a", "1.0.0"),
+            pkg("pkg-b", "1.0.0").dep("pkg-a", "^1.0.0"),
+        ],
+        serde_json::json!({"changelog": ["@changesets/cli/changelog", {"emoji": "🚀"}]}),
+    )
+    .cs("one", &[("pkg-a", "major")], "New API\nsecond line")
+    .file("relay.toml", "[changelog]\ntemplate = \"changelog.md.j2\"\n")
+    .file(
+        "changelog.md.j2",
+        "{% macro release_line(changeset, type) %}* {{ options.emoji }} {{ type }}: {{ changeset.first_line }} ({{ changeset.id }}){% endmacro %}\
+{% macro dependency_line(changesets, dependencies, commit_links) %}{% for d in dependencies %}* bumped {{ d.name }} to {{ d.new_version }}{% endfor %}{% endmacro %}",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    materialise(&case, tmp.path());
+    let (code, err) = relay_version(tmp.path(), None, &[]);
+    assert_eq!(code, 0, "{err}");
+    let files: Vec<_> = harness::snapshot_tree(tmp.path()).into_keys().collect();
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("packages/pkg-a/CHANGELOG.md"))
+            .unwrap_or_else(|e| panic!("{e}: {files:?}\n{err}")),
+        "# pkg-a\n\n## 2.0.0\n\n### Major Changes\n\n* 🚀 major: New API (one)\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("packages/pkg-b/CHANGELOG.md")).unwrap(),
+        "# pkg-b\n\n## 1.0.1\n\n### Patch Changes\n\n* bumped pkg-a to 2.0.0\n"
+    );
+
+    // A JavaScript generator relay cannot run: a clear error naming the built-ins, no writes.
+    let case = mono(
+        "js",
+        &[pkg("pkg-a", "1.0.0")],
+        serde_json::json!({"changelog": "./my-changelog.cjs"}),
+    )
+    .cs("one", &[("pkg-a", "minor")], "x");
+    let tmp = tempfile::tempdir().unwrap();
+    materialise(&case, tmp.path());
+    let before = harness::snapshot_tree(tmp.path());
+    let (code, err) = relay_version(tmp.path(), None, &[]);
+    assert_eq!(code, 1);
+    for needle in [
+        "./my-changelog.cjs",
+        "@changesets/cli/changelog",
+        "@changesets/changelog-github",
+        "[changelog] template",
+    ] {
+        assert!(err.contains(needle), "{needle} missing from: {err}");
+    }
+    assert_eq!(harness::snapshot_tree(tmp.path()), before);
+}

