@@ -139,11 +139,16 @@ pub fn publishable(ws: &Workspace) -> (Vec<Package>, bool) {
     let ok = |p: &&Package| {
         !p.private && p.version.is_some() && p.ecosystem == crate::workspace::Ecosystem::Npm
     };
+    // A single-package repository (no workspace configuration): its root is the package, and
+    // its git tags are `vX.Y.Z`.
+    let single = ws.tool == crate::workspace::Tool::Root
+        || (ws.packages.len() == 1 && ws.packages[0].is_root)
+        || ws.packages.is_empty();
     if ws.packages.is_empty() {
         let v: Vec<Package> = ws.root_package.iter().filter(ok).cloned().collect();
-        return (v, true);
+        return (v, single);
     }
-    (ws.packages.iter().filter(ok).cloned().collect(), false)
+    (ws.packages.iter().filter(ok).cloned().collect(), single)
 }
 
 pub async fn publish(

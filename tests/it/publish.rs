@@ -478,3 +478,74 @@ fn a_dependency_cycle_is_one_wave_with_a_warning() {
     assert_eq!(waves[1], json!([m.names[3]]));
     assert_all_published(vd, &m, "1.0.0");
 }
+
+#[test]
+fn git_tag_command_tags_current_versions_and_skips_existing() {
+    let m = Mono::with_edges(&unique_scope("gt"), 3, "2.1.0", Vec::new());
+    // A private package is tagged too when privatePackages.tag is set.
+    let private = m.root.join("packages/secret");
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::write(
+        private.join("package.json"),
+        r#"{"name":"secret-app","version":"0.3.0","private":true}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(m.root.join(".changeset")).unwrap();
+    std::fs::write(
+        m.root.join(".changeset/config.json"),
+        r#"{"privatePackages":{"version":true,"tag":true}}"#,
+    )
+    .unwrap();
+    m.git_init();
+    let out = m.relay().arg("git-tag").output().unwrap();
+    ok(&out);
+    let list = |m: &Mono| {
+        let o = git(&m.root).args(["tag", "--list"]).output().unwrap();
+        let mut v: Vec<String> = harness::stdout(&o).lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    let mut expected: Vec<String> = m.names.iter().map(|n| format!("{n}@2.1.0")).collect();
+    expected.push("secret-app@0.3.0".into());
+    expected.sort();
+    assert_eq!(list(&m), expected);
+    // Annotated, not lightweight.
+    let t = git(&m.root)
+        .args(["cat-file", "-t", &format!("refs/tags/{}@2.1.0", m.names[0])])
+        .output()
+        .unwrap();
+    assert_eq!(harness::stdout(&t).trim(), "tag");
+    let again = m.relay().arg("git-tag").output().unwrap();
+    ok(&again);
+    assert!(!harness::stderr(&again).contains("created"));
+    assert_eq!(list(&m), expected);
+}
+
+#[test]
+fn single_package_repo_is_tagged_vx_y_z() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("solo");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"solo","version":"4.5.6"}"#,
+    )
+    .unwrap();
+    for args in [
+        vec!["init", "-q", "-b", "main"],
+        vec!["add", "-A"],
+        vec!["commit", "-qm", "init"],
+    ] {
+        assert!(git(&root).args(&args).output().unwrap().status.success());
+    }
+    let out = harness::relay(&root)
+        .env("HOME", tmp.path())
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.test")
+        .arg("git-tag")
+        .output()
+        .unwrap();
+    ok(&out);
+    let o = git(&root).args(["tag", "--list"]).output().unwrap();
+    assert_eq!(harness::stdout(&o).trim(), "v4.5.6");
+}
