@@ -241,7 +241,7 @@ impl RegistryClient {
                     None => {
                         return Err(RegistryError::Network {
                             method: method.to_string(),
-                            url: url.to_string(),
+                            url: redact(url),
                             message: msg,
                             attempts,
                         });
@@ -274,7 +274,7 @@ impl RegistryClient {
         }
         check(status, &body, "GET", &url)?;
         let v: Value = serde_json::from_slice(&body).map_err(|e| RegistryError::Decode {
-            url: url.clone(),
+            url: redact(&url),
             message: e.to_string(),
         })?;
         Ok(Some(parse_packument(&v)))
@@ -352,7 +352,7 @@ impl RegistryClient {
                     }
                     return Err(RegistryError::Network {
                         method: "PUT".into(),
-                        url,
+                        url: redact(&url),
                         message: msg,
                         attempts,
                     });
@@ -477,7 +477,7 @@ impl RegistryClient {
             .await?;
         check(status, &body, "GET", &url)?;
         let mut doc: Value = serde_json::from_slice(&body).map_err(|e| RegistryError::Decode {
-            url: url.clone(),
+            url: redact(&url),
             message: e.to_string(),
         })?;
         if let Some(vs) = doc.get_mut("versions").and_then(Value::as_object_mut) {
@@ -492,6 +492,18 @@ impl RegistryClient {
             .request(Method::PUT, &url, auth, "application/json", Some(&bytes))
             .await?;
         check(status, &resp, "PUT", &url)
+    }
+}
+
+/// The URL without any `user:password@` part, for messages, plans and journals.
+pub fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -605,7 +617,7 @@ fn http_error(method: &str, url: &str, status: u16, message: &str) -> RegistryEr
     };
     RegistryError::Http {
         method: method.into(),
-        url: url.into(),
+        url: redact(url),
         status,
         message: message.into(),
         hint: hint.into(),
@@ -651,6 +663,15 @@ mod tests {
         ));
         assert!(is_duplicate(409, "this package is already present"));
         assert!(!is_duplicate(403, "forbidden"));
+    }
+
+    #[test]
+    fn credentials_in_urls_are_redacted() {
+        assert_eq!(
+            redact("https://u:secret@r.example/a/"),
+            "https://r.example/a/"
+        );
+        assert_eq!(redact("http://127.0.0.1:1/x"), "http://127.0.0.1:1/x");
     }
 
     #[test]

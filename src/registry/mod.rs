@@ -7,7 +7,7 @@ mod publish_body;
 
 pub use client::{
     Packument, PublishOutcome, RegistryClient, RegistryError, RetryPolicy, VersionInfo,
-    escape_name, is_duplicate, is_transient_status,
+    escape_name, is_duplicate, is_transient_status, redact,
 };
 pub use npmrc::{Credential, Env, NpmConfig, NpmrcError, nerf_dart};
 pub use publish_body::{PublishBody, Tarball, normalise_manifest};

@@ -286,7 +286,10 @@ pub async fn publish(
         let pk = match &f.packument {
             Ok(pk) => pk.clone().unwrap_or_default(),
             Err(e) => {
-                problems.push(format!("{name}: registry {} not readable: {e}", f.registry));
+                problems.push(format!(
+                    "{name}: registry {} not readable: {e}",
+                    crate::registry::redact(f.registry.as_str())
+                ));
                 continue;
             }
         };
@@ -318,7 +321,7 @@ pub async fn publish(
             } else {
                 problems.push(format!(
                     "{name}@{version} is already on {} with integrity {}, but the tarball packed now has {}; bump the version",
-                    f.registry,
+                    crate::registry::redact(f.registry.as_str()),
                     info.integrity.as_deref().unwrap_or("(none)"),
                     tb.integrity
                 ));
@@ -355,7 +358,7 @@ pub async fn publish(
     let mut checked: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for c in cands.iter().filter(|c| !c.already) {
         let key = (
-            c.f.registry.to_string(),
+            crate::registry::redact(c.f.registry.as_str()),
             cred_fingerprint(&c.grant.credential),
         );
         checked.entry(key).or_default().push(c.f.pkg.name.clone());
@@ -468,7 +471,7 @@ pub async fn publish(
             name: c.tarball.name.clone(),
             version: c.tarball.version.clone(),
             dir: c.f.pkg.dir.clone(),
-            registry: c.f.registry.to_string(),
+            registry: crate::registry::redact(c.f.registry.as_str()),
             tag: opts.tag.clone(),
             access: c.f.access.clone(),
             wave: wave_of.get(c.tarball.name.as_str()).copied().unwrap_or(0),
@@ -560,7 +563,7 @@ pub async fn publish(
             .entry(c.tarball.name.clone())
             .or_insert_with(|| JournalPackage {
                 version: c.tarball.version.clone(),
-                registry: c.f.registry.to_string(),
+                registry: crate::registry::redact(c.f.registry.as_str()),
                 integrity: c.tarball.integrity.clone(),
                 previous_dist_tags: c.previous_tags.clone(),
                 auth: c.grant.source.clone(),
@@ -946,7 +949,8 @@ async fn confirm_visible(
             Ok(Some(p)) if p.versions.contains_key(version) => break,
             _ if Instant::now() >= deadline => {
                 let msg = format!(
-                    "{name}@{version} was accepted but is still not visible on {registry} after {}s; rerun later to continue",
+                    "{name}@{version} was accepted but is still not visible on {} after {}s; rerun later to continue",
+                    crate::registry::redact(registry.as_str()),
                     timeout.as_secs()
                 );
                 journal
