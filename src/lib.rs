@@ -11,6 +11,7 @@ pub mod git;
 pub mod graph;
 pub mod oidc;
 pub mod pack;
+pub mod pack_plan;
 pub mod plan;
 pub mod registry;
 pub mod release;

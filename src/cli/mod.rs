@@ -2,6 +2,7 @@
 //! exit codes (0 ok, 1 failure, 2 usage, 101 internal bug).
 
 pub mod add;
+mod auth;
 mod git_tag;
 mod init;
 mod list;
@@ -60,6 +61,8 @@ pub enum ColorArg {
 pub enum Command {
     /// List every package of the workspace (the root package included)
     List(list::ListArgs),
+    /// Publish credentials: check OIDC trusted publishing / tokens for every package
+    Auth(auth::AuthArgs),
     /// Create .changeset/config.json and .changeset/README.md (never overwrites)
     Init(init::InitArgs),
     /// Write a change file (interactive, or with --major/--minor/--patch and -m)
@@ -188,6 +191,7 @@ pub fn main() -> i32 {
 fn run(ctx: &Ctx, command: Command) -> CliResult {
     match command {
         Command::List(args) => list::run(ctx, args),
+        Command::Auth(args) => auth::run(ctx, args),
         Command::Init(args) => init::run(ctx, args),
         Command::Add(args) => add::run(ctx, args),
         Command::Pre(args) => pre::run(ctx, args),

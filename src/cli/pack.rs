@@ -12,7 +12,8 @@ pub struct PackArgs {
     /// Packages to pack (default: every publishable package: npm, not private, versioned)
     #[arg(value_name = "PKG")]
     pub packages: Vec<String>,
-    /// Where to write the tarballs (default: the current directory)
+    /// Where to write the tarballs (default: the current directory); also writes
+    /// relay-publish-plan.json for `relay publish --from-pack-dir`
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Print an array shaped like `npm pack --json`
@@ -93,6 +94,10 @@ pub fn run(ctx: &Ctx, args: PackArgs) -> CliResult {
     };
     if !args.dry_run {
         write_all(&out_dir, &packed)?;
+        // With --out-dir, the directory is a hand-off to a publish job: add the plan.
+        if args.out_dir.is_some() {
+            crate::pack_plan::write_for_pack(&ws, &out_dir, &packed).map_err(CliError::user)?;
+        }
     }
 
     if args.json {

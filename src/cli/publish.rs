@@ -52,6 +52,14 @@ pub struct PublishArgs {
     /// Seconds to wait for a version to become visible before publishing its dependents
     #[arg(long, value_name = "SECS")]
     pub visibility_timeout: Option<u64>,
+    /// auto: OIDC trusted publishing in a supported CI, else the configured token; oidc: OIDC
+    /// only; token: never OIDC (default: relay.toml `[publish] auth`, else auto)
+    #[arg(long, value_enum)]
+    pub auth: Option<super::auth::AuthArg>,
+    /// Publish exactly the tarballs `relay pack --out-dir DIR` wrote, in its planned order,
+    /// after checking each one's integrity; builds nothing, runs no script, needs no sources
+    #[arg(long, value_name = "DIR")]
+    pub from_pack_dir: Option<PathBuf>,
 }
 
 /// Resolves settings into the executor's context and options.
@@ -59,8 +67,20 @@ pub(crate) fn prepare(
     ctx: &Ctx,
     args: &PublishArgs,
 ) -> Result<(PublishContext, PublishOptions), CliError> {
+    prepare_with(ctx, args, None)
+}
+
+/// [`prepare`] with the workspace given (`--from-pack-dir` builds one from the tarballs).
+pub(crate) fn prepare_with(
+    ctx: &Ctx,
+    args: &PublishArgs,
+    workspace: Option<crate::workspace::Workspace>,
+) -> Result<(PublishContext, PublishOptions), CliError> {
     let root = ctx.root()?;
-    let ws = crate::workspace::discover(&root).map_err(CliError::user)?;
+    let ws = match workspace {
+        Some(ws) => ws,
+        None => crate::workspace::discover(&root).map_err(CliError::user)?,
+    };
     let section = crate::settings::load_relay_toml(&root)
         .map_err(CliError::user)?
         .publish;
@@ -116,6 +136,12 @@ pub(crate) fn prepare(
     if args.no_git_tag {
         resume.push("--no-git-tag".into());
     }
+    if let Some(a) = args.auth {
+        resume.push(format!("--auth {}", crate::oidc::AuthMode::from(a)));
+    }
+    if let Some(d) = &args.from_pack_dir {
+        resume.push(format!("--from-pack-dir {}", d.display()));
+    }
     let reporter: Arc<dyn Reporter> = Arc::new(ctx.console.clone());
     let progress: Arc<dyn Progress> = if ctx.console.interactive && !args.json {
         Arc::new(Bars::default())
@@ -170,8 +196,40 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 pub fn run(ctx: &Ctx, args: PublishArgs) -> CliResult {
-    let (pctx, opts) = prepare(ctx, &args)?;
+    let from_pack = match &args.from_pack_dir {
+        Some(d) => Some(crate::pack_plan::FromPackDir::open(d).map_err(CliError::user)?),
+        None => None,
+    };
+    let (mut pctx, mut opts) =
+        prepare_with(ctx, &args, from_pack.as_ref().map(|p| p.workspace.clone()))?;
+    if let Some(p) = &from_pack {
+        // Serves the verified tarballs: no packing, so no lifecycle script runs.
+        pctx.packer = Arc::new(p.packer());
+        if args.tag.is_none() {
+            opts.tag = p.tag().map_err(CliError::user)?;
+        }
+    }
     let rt = runtime()?;
+    let settings = super::auth::oidc_settings(&ctx.root()?, args.auth)?;
+    let oidc = rt
+        .block_on(crate::oidc::provider::prepare(
+            &pctx.workspace,
+            &pctx.npm,
+            &pctx.client,
+            settings,
+            crate::oidc::CiEnv::from_process(),
+        ))
+        .map_err(|e| {
+            if args.json {
+                let failures: Vec<_> = e.failures.iter().map(|f| f.to_json()).collect();
+                let v = serde_json::json!({"ok": false, "oidc": failures});
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            }
+            CliError::user(e)
+        })?;
+    if let Some(auth) = oidc {
+        pctx.auth = Arc::new(auth);
+    }
     let result = rt.block_on(release::publish(&pctx, &opts));
     let report = match result {
         Ok(r) => r,
@@ -270,6 +328,9 @@ fn print_summary(ctx: &Ctx, r: &PublishReport) {
         r.failed.len(),
         r.not_attempted.len()
     ));
+    for p in &r.published {
+        c.info(&format!("  {}@{}  auth: {}", p.name, p.version, p.auth));
+    }
     for f in &r.failed {
         c.error(&format!("{}@{}: {}", f.name, f.version, f.error));
     }

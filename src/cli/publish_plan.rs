@@ -40,6 +40,8 @@ pub fn run(ctx: &Ctx, args: PublishPlanArgs) -> CliResult {
         access: args.access,
         ignore_scripts: true,
         visibility_timeout: None,
+        auth: None,
+        from_pack_dir: None,
     };
     let (pctx, opts) = prepare(ctx, &pargs)?;
     let report = runtime()?

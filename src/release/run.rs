@@ -581,6 +581,9 @@ pub async fn publish(
         registry: Url,
         cred: Credential,
         auth: String,
+        /// An OIDC token: asked for again right before the upload, so one about to expire is
+        /// re-exchanged instead of failing a long release.
+        refresh: bool,
         body: Option<(Tarball, Option<String>)>,
         waits: Vec<String>,
     }
@@ -594,6 +597,7 @@ pub async fn publish(
                 registry: c.f.registry.clone(),
                 cred: c.grant.credential.clone(),
                 auth: c.grant.source.clone(),
+                refresh: c.grant.kind == super::auth::AuthKind::Oidc,
                 body: (!c.already).then(|| (c.tarball.clone(), c.f.access.clone())),
                 waits: waits.get(&c.tarball.name).cloned().unwrap_or_default(),
             },
@@ -675,7 +679,16 @@ pub async fn publish(
                 let wait_visible = must_be_visible.contains(&name);
                 let timeout = opts.visibility_timeout;
                 let slot = slot_tx.clone();
+                let refresh = job.refresh.then(|| ctx.auth.clone());
                 set.spawn(async move {
+                    // An OIDC token is asked for again: one about to expire is re-exchanged.
+                    let cred = match refresh {
+                        Some(auth) => match auth.token_for(&name, &registry).await {
+                            Ok(g) => g.credential,
+                            Err(_) => cred,
+                        },
+                        None => cred,
+                    };
                     let body = body.map(|(t, access)| {
                         PublishBody::new(&t, &registry, &tags, access.as_deref(), head.as_deref())
                     });

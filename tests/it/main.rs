@@ -9,6 +9,8 @@ mod graph_props;
 mod harness;
 mod init;
 mod list;
+mod oidc;
+mod oidc_doubles;
 mod pack;
 mod pack_cli;
 mod pack_pnpm;

@@ -389,11 +389,13 @@ fn packs_all_publishable_packages_and_the_tarball_installs() {
     let o = pack(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("@ws/lib@1.0.0"), "{}", stdout(&o));
-    let written: Vec<String> = fs::read_dir(&out)
+    let mut written: Vec<String> = fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(written, ["ws-lib-1.0.0.tgz"]);
+    written.sort();
+    // --out-dir also writes the publish plan for `relay publish --from-pack-dir`.
+    assert_eq!(written, ["relay-publish-plan.json", "ws-lib-1.0.0.tgz"]);
 
     // --dry-run writes nothing.
     let o = pack(&root, &tmp.path().join("dry"), &["--dry-run"]);
