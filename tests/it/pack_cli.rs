@@ -301,16 +301,28 @@ fn unreadable_file_is_a_clear_error() {
         ],
     );
     let target = root.join("dir/secret.js");
-    if uid == "0" {
-        // root reads files whatever their mode, so this case can only be exercised as a normal
-        // user (as CI runs it).
-        eprintln!("unreadable_file_is_a_clear_error: running as root, mode 000 cannot block reads");
-        return;
-    }
     fs::write(&target, "x").unwrap();
     fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     let out = tmp.path().join("out");
-    let o = pack(&root, &out, &[]);
+    let o = if uid == "0" {
+        // root reads files whatever their mode: run relay as `nobody` so the mode applies.
+        use std::os::unix::fs::PermissionsExt;
+        for dir in [tmp.path(), root.as_path(), &root.join("dir")] {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        fs::set_permissions(root.join("package.json"), fs::Permissions::from_mode(0o644)).unwrap();
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(relay_bin())
+            .args(["pack", "--out-dir"])
+            .arg(&out)
+            .current_dir(&root);
+        scrub_env(&mut cmd);
+        cmd.env("NO_COLOR", "1").env("HOME", tmp.path());
+        run(&mut cmd)
+    } else {
+        pack(&root, &out, &[])
+    };
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("dir/secret.js"), "{}", stderr(&o));
     assert!(out_is_empty(&out));
