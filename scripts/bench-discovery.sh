@@ -79,11 +79,16 @@ awk -v n="$PACKAGES" -v c="$CHANGESETS" -v ws="$WS" 'BEGIN {
   split("brave calm dark eager fair gentle happy icy jolly kind", adj, " ");
   for (i = 0; i < c; i++) {
     f = sprintf("%s/.changeset/%s-change-%05d.md", ws, adj[i % 10 + 1], i);
-    a = int(rand() * n); b = int(rand() * n);
+    a = int(rand() * n); b = (a + 1 + int(rand() * (n - 1))) % n;
     printf "---\n\"@bench/pkg-%04d\": %s\n\"@bench/pkg-%04d\": patch\n---\n\nChange number %d: fix the frobnicator.\n", a, bumps[i % 3 + 1], b, i > f;
     close(f);
   }
 }'
+
+# `relay status` reads git (base branch, which commit added each change file).
+git -C "$WS" init -q -b main
+git -C "$WS" add -A
+git -C "$WS" -c user.name=bench -c user.email=bench@example.invalid commit -qm "bench workspace"
 
 median_ms() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
