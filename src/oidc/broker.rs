@@ -125,7 +125,8 @@ impl Broker {
             let cause = Failure::initial_cause(&stage, claims.as_ref(), &audience, now);
             Failure {
                 package: target.package.clone(),
-                registry: target.registry.to_string(),
+                registry: crate::registry::redact(target.registry.as_str()),
+                key: key(target),
                 expected_audience: audience.clone(),
                 stage,
                 claims,
@@ -192,14 +193,12 @@ impl Broker {
             if f.cause != Cause::PublisherMismatch {
                 continue;
             }
-            let target = targets
-                .iter()
-                .find(|t| t.package == f.package && t.registry.as_str() == f.registry);
+            let target = targets.iter().find(|t| key(t) == f.key);
             if let Some(t) = target
                 && self.package_missing(t).await
             {
                 f.cause = Cause::NewPackage;
-            } else if ok_registries.contains(&f.registry) {
+            } else if ok_registries.contains(&f.key.1) {
                 f.cause = Cause::NoTrustedPublisher;
             }
         }
@@ -255,7 +254,11 @@ impl fmt::Display for AuthMethod {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PackageAuth {
     pub package: String,
+    /// The registry URL as shown (any `user:password@` removed).
     pub registry: String,
+    /// The full registry URL, to match a request to its entry; never shown.
+    #[serde(skip)]
+    registry_key: String,
     pub method: AuthMethod,
     /// Why this method (e.g. "OIDC exchange failed: …; using the configured token").
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -329,7 +332,8 @@ impl AuthPlan {
         };
         let entry = |t: &Target, method, note: Option<String>| PackageAuth {
             package: t.package.clone(),
-            registry: t.registry.to_string(),
+            registry: crate::registry::redact(t.registry.as_str()),
+            registry_key: t.registry.to_string(),
             method,
             note,
         };
@@ -354,10 +358,8 @@ impl AuthPlan {
                 let failures = broker.preflight(targets).await;
                 let mut entries = Vec::new();
                 let mut fatal = Vec::new();
-                let mut failed: HashMap<(String, String), Failure> = failures
-                    .into_iter()
-                    .map(|f| ((f.package.clone(), f.registry.clone()), f))
-                    .collect();
+                let mut failed: HashMap<(String, String), Failure> =
+                    failures.into_iter().map(|f| (f.key.clone(), f)).collect();
                 for t in targets {
                     match failed.remove(&key(t)) {
                         None => entries.push(entry(t, AuthMethod::Oidc, None)),
@@ -401,8 +403,16 @@ impl AuthPlan {
     pub fn method_of(&self, package: &str, registry: &url::Url) -> Option<AuthMethod> {
         self.entries
             .iter()
-            .find(|e| e.package == package && e.registry == registry.as_str())
+            .find(|e| e.package == package && e.registry_key == registry.as_str())
             .map(|e| e.method)
+    }
+
+    /// Why the package uses what it uses, when that needs saying (e.g. an OIDC fallback).
+    pub fn note_of(&self, package: &str, registry: &url::Url) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.package == package && e.registry_key == registry.as_str())
+            .and_then(|e| e.note.as_deref())
     }
 
     /// The OIDC publish token for `package` (exchanged again if it is about to expire), or
@@ -523,6 +533,20 @@ mod tests {
         assert!(text.contains("repository:  octo/relay"));
         assert!(text.contains("workflow:    release.yml"));
         assert!(!text.contains(&jwt(&aud, 4102444800)));
+    }
+
+    #[tokio::test]
+    async fn credentials_in_the_registry_url_are_never_shown() {
+        let (s, reg) = registry().await;
+        exchange_404(&s, "x").await;
+        let mut with_creds = reg.clone();
+        with_creds.set_username("user").unwrap();
+        with_creds.set_password(Some("hunter2")).unwrap();
+        let b = broker(env_with(&jwt("npm:127.0.0.1", 4102444800)), AuthMode::Oidc);
+        let f = b.preflight(&[Target::new("x", with_creds)]).await;
+        let text = f[0].to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!f[0].to_json().to_string().contains("hunter2"));
     }
 
     #[tokio::test]

@@ -53,7 +53,10 @@ pub enum Cause {
 #[derive(Debug)]
 pub struct Failure {
     pub package: String,
+    /// The registry URL as shown (any `user:password@` removed).
     pub registry: String,
+    /// (package, full registry URL): matches the failure to its target; never shown.
+    pub(crate) key: (String, String),
     pub expected_audience: String,
     pub stage: Stage,
     pub claims: Option<Claims>,
@@ -398,6 +401,7 @@ mod tests {
         Failure {
             package: "@acme/core".into(),
             registry: "https://registry.npmjs.org/".into(),
+            key: Default::default(),
             expected_audience: "npm:registry.npmjs.org".into(),
             stage,
             claims: None,

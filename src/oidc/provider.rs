@@ -43,17 +43,12 @@ impl AuthProvider for OidcAuth {
                     Ok(None) => self.fallback.token_for(pkg, registry).await,
                     Err(failure) => Err(AuthError {
                         package: pkg.to_string(),
-                        registry: registry.to_string(),
+                        registry: crate::registry::redact(registry.as_str()),
                         hint: failure.to_string(),
                     }),
                 },
                 _ => {
-                    let note = self
-                        .plan
-                        .entries()
-                        .iter()
-                        .find(|e| e.package == pkg && e.registry == registry.as_str())
-                        .and_then(|e| e.note.clone());
+                    let note = self.plan.note_of(pkg, registry).map(str::to_string);
                     let mut grant = self.fallback.token_for(pkg, registry).await?;
                     if let Some(n) = note {
                         grant.source = format!("{} — {n}", grant.source);
