@@ -255,7 +255,9 @@ fn npm_edges<'w>(
         let mut range = raw;
         if let Some(rest) = raw.strip_prefix("workspace:") {
             range = rest;
-            if matches!(rest, "*" | "^" | "~") || posix_normalize(rest) == q.dir {
+            if matches!(rest, "*" | "^" | "~")
+                || crate::plan::semver::posix_normalize(rest) == q.dir
+            {
                 out.push((q.name.as_str(), edge()));
                 continue;
             }
@@ -341,38 +343,6 @@ fn npm_satisfies(range: &nodejs_semver::Range, version: Option<&str>) -> bool {
     version
         .and_then(|v| nodejs_semver::Version::parse(v.trim()).ok())
         .is_some_and(|v| range.satisfies(&v))
-}
-
-/// Node's `path.posix.normalize` (what changesets compares `workspace:<path>` with): keeps a
-/// trailing slash, resolves `.`/`..`, `""` → `"."`.
-fn posix_normalize(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let absolute = p.starts_with('/');
-    let trailing = p.ends_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|s| *s != "..") {
-                    out.pop();
-                } else if !absolute {
-                    out.push("..");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let mut s = out.join("/");
-    if s.is_empty() && !absolute {
-        s = ".".into();
-    }
-    if trailing && !s.is_empty() {
-        s.push('/');
-    }
-    if absolute { format!("/{s}") } else { s }
 }
 
 /// Publish order: `waves[0]` can be published first, every package after all its dependencies.
@@ -637,11 +607,17 @@ mod tests {
 
     #[test]
     fn node_posix_normalize() {
-        assert_eq!(posix_normalize("./packages/a"), "packages/a");
-        assert_eq!(posix_normalize("packages/a/"), "packages/a/");
-        assert_eq!(posix_normalize(""), ".");
-        assert_eq!(posix_normalize("../a"), "../a");
-        assert_eq!(posix_normalize("a/../../b"), "../b");
+        assert_eq!(
+            crate::plan::semver::posix_normalize("./packages/a"),
+            "packages/a"
+        );
+        assert_eq!(
+            crate::plan::semver::posix_normalize("packages/a/"),
+            "packages/a/"
+        );
+        assert_eq!(crate::plan::semver::posix_normalize(""), ".");
+        assert_eq!(crate::plan::semver::posix_normalize("../a"), "../a");
+        assert_eq!(crate::plan::semver::posix_normalize("a/../../b"), "../b");
     }
 
     #[test]
