@@ -92,20 +92,17 @@ if [ "$GIT" = 1 ]; then
 fi
 
 fresh() { rm -rf "$WORK/run-$1"; cp -a "$TEMPLATE" "$WORK/run-$1"; echo "$WORK/run-$1"; }
-now_ns() { date +%s%N; }
 
-time_changesets() {
-  local d; d=$(fresh cs)
-  local t0 t1; t0=$(now_ns)
-  (cd "$d" && NO_COLOR=1 CI=true "$NODE22" "$CHANGESET" version </dev/null >/dev/null 2>&1)
-  t1=$(now_ns); echo $(( (t1 - t0) / 1000000 ))
+# One timed run on a fresh copy: prints "<wall ms> <cpu ms> <peak RSS KiB>" (GNU time; CPU is
+# user+sys of the tool and every child it waited for, e.g. git).
+timed() {
+  local name=$1; shift
+  local d; d=$(fresh "$name")
+  (cd "$d" && NO_COLOR=1 CI=true /usr/bin/time -o "$WORK/time-$name" -f '%e %U %S %M' "$@" </dev/null >/dev/null 2>&1) || true
+  awk '{ printf "%d %d %d\n", $1 * 1000, ($2 + $3) * 1000, $4 }' "$WORK/time-$name"
 }
-time_relay() {
-  local d; d=$(fresh relay)
-  local t0 t1; t0=$(now_ns)
-  (cd "$d" && NO_COLOR=1 CI=true "$RELAY" version </dev/null >/dev/null 2>&1)
-  t1=$(now_ns); echo $(( (t1 - t0) / 1000000 ))
-}
+time_changesets() { timed cs "$NODE22" "$CHANGESET" version; }
+time_relay() { timed relay "$RELAY" version; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Correctness first: both tools must produce the same tree.
@@ -117,23 +114,24 @@ if ! diff -r -q -x .git "$WORK/run-cs" "$WORK/run-relay" >/dev/null; then
   exit 1
 fi
 
-CS=(); RL=()
+CSW=(); CSC=(); RLW=(); RLC=(); RSS=()
 for i in $(seq "$RUNS"); do
-  CS+=("$(time_changesets)")
-  RL+=("$(time_relay)")
-  echo "run $i: changesets ${CS[-1]} ms, relay ${RL[-1]} ms" >&2
+  read -r w c _ < <(time_changesets); CSW+=("$w"); CSC+=("$c")
+  read -r w c m < <(time_relay); RLW+=("$w"); RLC+=("$c"); RSS+=("$m")
+  echo "run $i: changesets ${CSW[-1]} ms wall / ${CSC[-1]} ms CPU, relay ${RLW[-1]} ms wall / ${RLC[-1]} ms CPU" >&2
 done
-CS_MED=$(printf '%s\n' "${CS[@]}" | median)
-RL_MED=$(printf '%s\n' "${RL[@]}" | median)
-
-# Peak RSS of one relay run (GNU time), on a fresh copy.
-d=$(fresh relay)
-RSS_KB=$( (cd "$d" && /usr/bin/time -f '%M' "$RELAY" version </dev/null >/dev/null 2>"$WORK/rss.txt") ; tail -1 "$WORK/rss.txt")
+med() { printf '%s\n' "$@" | median; }
+CS_W=$(med "${CSW[@]}"); CS_C=$(med "${CSC[@]}")
+RL_W=$(med "${RLW[@]}"); RL_C=$(med "${RLC[@]}")
+RSS_KB=$(printf '%s\n' "${RSS[@]}" | sort -n | tail -1)
 
 FS=$(df -T "$WORK" | awk 'NR==2 {print $2}')
 echo
 echo "repository: $PACKAGES packages, $CHANGESETS change files, git=$GIT, filesystem of $WORK: $FS"
-echo "changeset version (3.0.3, Node $("$NODE22" --version)): median ${CS_MED} ms over $RUNS runs"
-echo "relay version: median ${RL_MED} ms over $RUNS runs"
-awk -v a="$CS_MED" -v b="$RL_MED" 'BEGIN { printf "ratio: relay is %.1fx faster\n", a / (b > 0 ? b : 1) }'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "changeset version (3.0.3, Node $("$NODE22" --version)): median ${CS_W} ms wall, ${CS_C} ms CPU over $RUNS runs"
+echo "relay version: median ${RL_W} ms wall, ${RL_C} ms CPU over $RUNS runs"
+awk -v a="$CS_W" -v b="$RL_W" -v c="$CS_C" -v d="$RL_C" 'BEGIN {
+  printf "ratio (wall): relay is %.1fx faster\n", a / (b > 0 ? b : 1)
+  printf "ratio (CPU):  relay is %.1fx faster\n", c / (d > 0 ? d : 1) }'
 echo "relay peak RSS: $((RSS_KB / 1024)) MiB (${RSS_KB} KiB)"
