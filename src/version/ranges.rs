@@ -173,7 +173,7 @@ pub fn should_update(dep: &ReleasedDep, spec: &str, kind: DepKind, rules: &Rewri
             "^" | "~" => range = format!("{rest}{}", dep.old_version),
             _ => {
                 if valid_range(rest).is_none() {
-                    return posix_normalize(rest) == dep.dir;
+                    return crate::plan::semver::posix_normalize(rest) == dep.dir;
                 }
                 range = rest.to_string();
             }
@@ -368,37 +368,6 @@ fn range_prefix(r: &str) -> &'static str {
     }
 }
 
-/// `path.posix.normalize`.
-pub fn posix_normalize(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let absolute = p.starts_with('/');
-    let trailing = p.ends_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|s| *s != "..") {
-                    out.pop();
-                } else if !absolute {
-                    out.push("..");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let mut s = out.join("/");
-    if s.is_empty() && !absolute {
-        s = ".".into();
-    }
-    if trailing && s != "." {
-        s.push('/');
-    }
-    if absolute { format!("/{s}") } else { s }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,8 +471,14 @@ mod tests {
 
     #[test]
     fn normalize() {
-        assert_eq!(posix_normalize("./packages//a/"), "packages/a/");
-        assert_eq!(posix_normalize("packages/b/../a"), "packages/a");
-        assert_eq!(posix_normalize("../a"), "../a");
+        assert_eq!(
+            crate::plan::semver::posix_normalize("./packages//a/"),
+            "packages/a/"
+        );
+        assert_eq!(
+            crate::plan::semver::posix_normalize("packages/b/../a"),
+            "packages/a"
+        );
+        assert_eq!(crate::plan::semver::posix_normalize("../a"), "../a");
     }
 }
