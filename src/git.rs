@@ -4,11 +4,11 @@
 //! <merge-base>` (tracked files, committed or not; untracked files are not seen, as in
 //! changesets), the change files added since a ref, and the commit that added a file.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use git2::{DiffFindOptions, DiffOptions, Oid, Repository, Sort};
+use git2::{DiffFindOptions, DiffOptions, Oid, Repository};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -136,45 +136,6 @@ impl Repo {
             .collect()
     }
 
-    /// For each path (relative to the work tree), the newest commit reachable from HEAD that
-    /// added it (`git log --diff-filter=A --max-count=1`), as a full or abbreviated hash.
-    /// Paths never added (e.g. uncommitted) are absent from the map. In a shallow clone, a
-    /// file that seems added by the boundary commit may be older: like changesets, relay then
-    /// deepens the clone (`git fetch --deepen=50`) and looks again.
-    pub fn commits_that_added(
-        &self,
-        paths: &[String],
-        short: bool,
-    ) -> Result<HashMap<String, String>, GitError> {
-        let mut out = HashMap::new();
-        let mut remaining: HashSet<String> = paths.iter().cloned().collect();
-        let mut repo = Repository::open(self.repo.path())?;
-        loop {
-            let found = scan_added(&repo, &remaining, short)?;
-            let mut boundary = Vec::new();
-            for (path, id, has_parent) in found {
-                if has_parent {
-                    remaining.remove(&path);
-                    out.insert(path, id);
-                } else {
-                    boundary.push((path, id));
-                }
-            }
-            if boundary.is_empty() {
-                break;
-            }
-            if repo.is_shallow() && git(&self.workdir, &["fetch", "--deepen=50"]).is_ok() {
-                repo = Repository::open(self.repo.path())?;
-                remaining = boundary.into_iter().map(|(p, _)| p).collect();
-                continue;
-            }
-            // A real root commit (or a clone that cannot be deepened): take what we have.
-            out.extend(boundary);
-            break;
-        }
-        Ok(out)
-    }
-
     /// The full hash of HEAD.
     pub fn head_commit(&self) -> Result<String, GitError> {
         Ok(self.head_oid()?.to_string())
@@ -260,67 +221,6 @@ pub fn changed_packages_since<'w>(
     Ok(out)
 }
 
-/// One history walk: for each of `paths`, the newest commit adding it, and whether that
-/// commit has a parent (a parentless one may be a shallow-clone boundary).
-fn scan_added(
-    repo: &Repository,
-    paths: &HashSet<String>,
-    short: bool,
-) -> Result<Vec<(String, String, bool)>, GitError> {
-    let mut remaining: HashSet<&str> = paths.iter().map(String::as_str).collect();
-    let mut out = Vec::new();
-    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
-        return Ok(out);
-    };
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TIME)?;
-    walk.push(head.id())?;
-    for oid in walk {
-        if remaining.is_empty() {
-            break;
-        }
-        let commit = repo.find_commit(oid?)?;
-        // `git log` shows no diff for merge commits by default.
-        if commit.parent_count() > 1 {
-            continue;
-        }
-        let parent_tree = match commit.parent(0) {
-            Ok(p) => Some(p.tree()?),
-            Err(_) => None,
-        };
-        let mut opts = DiffOptions::new();
-        for p in &remaining {
-            opts.pathspec(*p);
-        }
-        opts.disable_pathspec_match(true);
-        let diff =
-            repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), Some(&mut opts))?;
-        for d in diff.deltas() {
-            if d.status() != git2::Delta::Added {
-                continue;
-            }
-            let Some(p) = d.new_file().path() else {
-                continue;
-            };
-            let p = p.to_string_lossy().replace('\\', "/");
-            if remaining.remove(p.as_str()) {
-                let id = if short {
-                    commit
-                        .as_object()
-                        .short_id()?
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string()
-                } else {
-                    commit.id().to_string()
-                };
-                out.push((p, id, commit.parent_count() > 0));
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn git(cwd: &Path, args: &[&str]) -> Result<String, GitError> {
     let out = Command::new("git")
         .args(args)
@@ -361,6 +261,31 @@ pub fn commits_that_add_files(
     dir: &str,
     paths: &[String],
 ) -> BTreeMap<String, String> {
+    loop {
+        let found = scan_adding_commits(root, dir, paths);
+        // In a shallow clone a file seems added by the boundary commit (or not at all) when its
+        // real adding commit is older: like changesets, deepen and look again.
+        let shallow =
+            git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s.trim() == "true");
+        if !shallow {
+            return found;
+        }
+        let boundary: HashSet<String> = git(root, &["rev-parse", "--git-path", "shallow"])
+            .ok()
+            .and_then(|p| std::fs::read_to_string(root.join(p.trim())).ok())
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default();
+        let incomplete = paths
+            .iter()
+            .any(|p| found.get(p).is_none_or(|sha| boundary.contains(sha)));
+        if !incomplete || git(root, &["fetch", "-q", "--deepen=50"]).is_err() {
+            return found;
+        }
+    }
+}
+
+/// One `git log` pass of [`commits_that_add_files`] over the history present locally.
+fn scan_adding_commits(root: &Path, dir: &str, paths: &[String]) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
     if paths.is_empty() {
         return found;
@@ -512,38 +437,15 @@ mod tests {
         let e = repo.changed_files_since("nope").unwrap_err().to_string();
         assert!(e.contains("diverged from \"nope\""), "{e}");
 
-        let added = repo
-            .commits_that_added(
-                &[
-                    ".changeset/new.md".into(),
-                    ".changeset/old.md".into(),
-                    "x".into(),
-                ],
-                false,
-            )
-            .unwrap();
+        let added = commits_that_add_files(
+            root,
+            ".changeset",
+            &[".changeset/new.md".into(), ".changeset/old.md".into()],
+        );
         let feat = git_out(root, &["rev-parse", "HEAD"]);
         let init = git_out(root, &["rev-parse", "main"]);
         assert_eq!(added[".changeset/new.md"], feat);
         assert_eq!(added[".changeset/old.md"], init);
-        assert!(!added.contains_key("x"));
-        let short = repo
-            .commits_that_added(&[".changeset/new.md".into()], true)
-            .unwrap();
-        assert_eq!(
-            short[".changeset/new.md"],
-            git_out(
-                root,
-                &[
-                    "log",
-                    "--diff-filter=A",
-                    "--max-count=1",
-                    "--pretty=format:%h",
-                    "--",
-                    ".changeset/new.md"
-                ]
-            )
-        );
         assert_eq!(repo.default_branch(), "main");
         assert_eq!(repo.head_commit().unwrap(), feat);
     }
@@ -643,13 +545,11 @@ mod tests {
             git_out(&clone, &["rev-parse", "--is-shallow-repository"]),
             "true"
         );
-        let repo = Repo::open(&clone).unwrap();
-        let added = repo
-            .commits_that_added(
-                &[".changeset/old.md".into(), ".changeset/new.md".into()],
-                false,
-            )
-            .unwrap();
+        let added = commits_that_add_files(
+            &clone,
+            ".changeset",
+            &[".changeset/old.md".into(), ".changeset/new.md".into()],
+        );
         assert_eq!(added[".changeset/old.md"], first);
         assert_eq!(added[".changeset/new.md"], third);
         assert_eq!(
