@@ -2,6 +2,8 @@
 # Discovery benchmark: a generated npm workspace of 2,000 packages with inter-dependencies and
 # 4,000 change files under .changeset/, then
 #   - `relay list --json`                  (wall time: median of RUNS runs; peak RSS)
+#   - discovery + reading and validating every change file + list JSON, in one process
+#     (examples/discovery_and_changesets.rs; no git)
 #   - `relay status --output /dev/null`    (same, when the binary has a `status` command)
 #   - the peer: @manypkg/get-packages 3 + @changesets/get-dependents-graph 3 in Node (what
 #     changesets runs before anything else), when node and the pinned test tool are available.
@@ -122,6 +124,15 @@ echo
 echo "workspace: $PACKAGES packages, $CHANGESETS change files; $RUNS runs each; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench "relay list --json" "$RELAY" --cwd "$WS" list --json
 RELAY_LIST_MS=$(cat "$WORK/last-ms")
+
+# Discovery + reading and validating every change file + list JSON, in one process (no git):
+# the library path `relay status` and `relay version` start with.
+EXAMPLE="$(dirname "$RELAY")/examples/discovery_and_changesets"
+if [ -z "${RELAY_BIN:-}" ] || [ ! -x "$EXAMPLE" ]; then
+  cargo build --release --quiet --example discovery_and_changesets --manifest-path "$REPO/Cargo.toml"
+  EXAMPLE="$REPO/target/release/examples/discovery_and_changesets"
+fi
+bench "discovery + change files + list JSON" "$EXAMPLE" "$WS"
 
 if "$RELAY" status --help >/dev/null 2>&1; then
   bench "relay status --output /dev/null" "$RELAY" --cwd "$WS" status --output /dev/null || true
