@@ -91,7 +91,8 @@ if [ "$GIT" = 1 ]; then
     git commit -q -m "bench fixture")
 fi
 
-fresh() { rm -rf "$WORK/run-$1"; cp -a "$TEMPLATE" "$WORK/run-$1"; echo "$WORK/run-$1"; }
+# `sync` so neither tool is timed while the kernel still writes back the copy it starts from.
+fresh() { rm -rf "$WORK/run-$1"; cp -a "$TEMPLATE" "$WORK/run-$1"; sync; echo "$WORK/run-$1"; }
 
 # One timed run on a fresh copy: prints "<wall ms> <cpu ms> <peak RSS KiB>" (GNU time; CPU is
 # user+sys of the tool and every child it waited for, e.g. git).
