@@ -406,6 +406,18 @@ impl RegistryClient {
         Ok(string_map(&v))
     }
 
+    /// `<registry>/-/package/<name>/dist-tags/<tag>`, the URL both tag writes use.
+    fn dist_tag_url(registry: &Url, name: &str, tag: &str) -> String {
+        Self::url(
+            registry,
+            &format!(
+                "-/package/{}/dist-tags/{}",
+                escape_name(name),
+                encode_component(tag)
+            ),
+        )
+    }
+
     /// `PUT /-/package/<name>/dist-tags/<tag>` with the version as a JSON string.
     pub async fn dist_tag_add(
         &self,
@@ -415,14 +427,7 @@ impl RegistryClient {
         version: &str,
         auth: Option<&Credential>,
     ) -> Result<(), RegistryError> {
-        let url = Self::url(
-            registry,
-            &format!(
-                "-/package/{}/dist-tags/{}",
-                escape_name(name),
-                encode_component(tag)
-            ),
-        );
+        let url = Self::dist_tag_url(registry, name, tag);
         let body = serde_json::to_vec(version).unwrap_or_default();
         let (status, resp) = self
             .request(Method::PUT, &url, auth, "application/json", Some(&body))
@@ -438,14 +443,7 @@ impl RegistryClient {
         tag: &str,
         auth: Option<&Credential>,
     ) -> Result<(), RegistryError> {
-        let url = Self::url(
-            registry,
-            &format!(
-                "-/package/{}/dist-tags/{}",
-                escape_name(name),
-                encode_component(tag)
-            ),
-        );
+        let url = Self::dist_tag_url(registry, name, tag);
         let (status, resp) = self
             .request(Method::DELETE, &url, auth, "application/json", None)
             .await?;
