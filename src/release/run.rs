@@ -553,6 +553,7 @@ pub async fn publish(
             runs: 0,
             plan: plan.clone(),
             packages: BTreeMap::new(),
+            log_seq: 0,
         },
     };
     data.runs += 1;

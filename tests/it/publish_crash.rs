@@ -186,11 +186,12 @@ fn sigkill_mid_upload_whose_put_lands_after_relay_died() {
     wait_for("the late upload to land", || {
         proxy.accepted_puts().get(&target) == Some(&2)
     });
+    // The snapshot written at the start plus the step log appended since.
     let j = m
         .journals()
         .into_iter()
         .find(|(p, t)| p.extension().is_some_and(|e| e == "json") && t.contains("1.1.0"))
-        .map(|(_, t)| t)
+        .map(|(p, t)| t + &std::fs::read_to_string(p.with_extension("log")).unwrap_or_default())
         .unwrap_or_default();
     assert!(j.contains("\"started\""), "{j}");
     resume_and_compare(vd, &proxy, &m, "direct", &reference);
