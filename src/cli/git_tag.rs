@@ -27,10 +27,11 @@ pub fn run(ctx: &Ctx, _args: GitTagArgs) -> CliResult {
         );
     }
     pkgs.sort_by(|a, b| a.name.cmp(&b.name));
+    let tagger = git_tags::Tagger::new(&root);
     for p in pkgs {
         let Some(v) = &p.version else { continue };
         let tag = git_tags::tag_name(&p.name, v, single);
-        match git_tags::create(&root, &tag).map_err(CliError::user)? {
+        match tagger.create(&tag).map_err(CliError::user)? {
             true => ctx.console.info(&format!("created {tag}")),
             false => ctx.console.debug(&format!("{tag} exists")),
         }

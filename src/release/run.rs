@@ -533,10 +533,11 @@ pub async fn publish(
             .warn("not a git repository: no git tags are created (use --no-git-tag to silence)");
     }
     if cands.is_empty() {
-        if git_enabled {
+        if git_enabled && !plan.git_tag_only.is_empty() {
+            let tagger = git_tags::Tagger::new(&ws.root);
             for t in &plan.git_tag_only {
                 let (n, v) = t.rsplit_once('@').unwrap_or((t, ""));
-                if let Ok(true) = git_tags::create(&ws.root, &git_tags::tag_name(n, v, single)) {
+                if let Ok(true) = tagger.create(&git_tags::tag_name(n, v, single)) {
                     report.git_tags.push(t.clone());
                 }
             }
@@ -621,8 +622,9 @@ pub async fn publish(
         let handle = std::thread::spawn(move || {
             let mut created = Vec::new();
             let mut warnings = Vec::new();
+            let tagger = git_tags::Tagger::new(&root);
             for (name, tag) in rx {
-                let r = git_tags::create(&root, &tag);
+                let r = tagger.create(&tag);
                 let (status, detail) = match &r {
                     Ok(true) => (StepStatus::Done, format!("created {tag}")),
                     Ok(false) => (StepStatus::Done, format!("{tag} exists")),
@@ -861,11 +863,12 @@ pub async fn publish(
         ));
     }
 
-    if git_enabled && report.failed.is_empty() {
+    if git_enabled && report.failed.is_empty() && !plan.git_tag_only.is_empty() {
+        let tagger = git_tags::Tagger::new(&ws.root);
         for t in &plan.git_tag_only {
             let (n, v) = t.rsplit_once('@').unwrap_or((t, ""));
             let name = git_tags::tag_name(n, v, single);
-            if let Ok(true) = git_tags::create(&ws.root, &name) {
+            if let Ok(true) = tagger.create(&name) {
                 report.git_tags.push(name);
             }
         }
