@@ -151,10 +151,22 @@ pub fn publishable(ws: &Workspace) -> (Vec<Package>, bool) {
     (ws.packages.iter().filter(ok).cloned().collect(), single)
 }
 
+/// `RELAY_TRACE_TIMING=1`: phase timestamps on stderr (milliseconds since the executor
+/// started), to see where a release spends its time. Nothing secret is printed.
+fn trace(what: std::fmt::Arguments<'_>) {
+    static START: std::sync::OnceLock<Option<Instant>> = std::sync::OnceLock::new();
+    if let Some(t0) =
+        START.get_or_init(|| std::env::var_os("RELAY_TRACE_TIMING").map(|_| Instant::now()))
+    {
+        eprintln!("[{:>5} ms] {what}", t0.elapsed().as_millis());
+    }
+}
+
 pub async fn publish(
     ctx: &PublishContext,
     opts: &PublishOptions,
 ) -> Result<PublishReport, ReleaseError> {
+    trace(format_args!("publish: start"));
     let ws = ctx.workspace.clone();
     let (packages, single) = publishable(&ws);
     let all_versions: BTreeMap<String, String> = packages
@@ -261,6 +273,7 @@ pub async fn publish(
     .await;
     facts.extend(results);
     facts.sort_by(|a, b| a.pkg.name.cmp(&b.pkg.name));
+    trace(format_args!("preflight: packuments read, tarballs packed"));
 
     // Versions visible on the registry, per package (for internal-range checks).
     let mut registry_versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -388,6 +401,7 @@ pub async fn publish(
     .collect()
     .await;
     problems.extend(whoami.into_iter().flatten());
+    trace(format_args!("preflight: auth checked"));
 
     // Internal dependency ranges must be satisfiable by the registry or this release.
     let release_versions: BTreeMap<&str, &str> = cands
@@ -573,6 +587,7 @@ pub async fn publish(
             });
     }
     let journal = Arc::new(Journal::create(journal_path.clone(), data)?);
+    trace(format_args!("journal created; uploads start"));
     report.journal = Some(journal_path.display().to_string());
     ctx.progress.plan(&plan);
 
@@ -695,7 +710,9 @@ pub async fn publish(
                     let body = body.map(|(t, access)| {
                         PublishBody::new(&t, &registry, &tags, access.as_deref(), head.as_deref())
                     });
+                    trace(format_args!("put start {name}"));
                     let r = upload_one(&client, &journal, &name, &registry, &cred, body).await;
+                    trace(format_args!("put done {name}"));
                     if r.is_ok() {
                         // A failure frees its slot only when the scheduler has seen it, so
                         // --fail-fast starts nothing after it.
@@ -706,7 +723,10 @@ pub async fn publish(
                             &client, &journal, &name, &version, &registry, &cred, timeout,
                         )
                         .await
-                        .map(|()| PublishOutcome::Published),
+                        .map(|()| {
+                            trace(format_args!("visible {name}"));
+                            PublishOutcome::Published
+                        }),
                         other => other,
                     };
                     (name, r)
@@ -807,6 +827,7 @@ pub async fn publish(
         });
     }
 
+    trace(format_args!("uploads done"));
     drop(tag_tx);
     if let Some(h) = tagger
         && let Ok((created, warnings)) = h.join()
@@ -817,6 +838,7 @@ pub async fn publish(
         }
     }
 
+    trace(format_args!("git tags done"));
     // ---- promote: move the target tag for everything, then drop the temp tag ----
     if let Some(temp) = &temp_tag
         && report.failed.is_empty()
@@ -884,6 +906,7 @@ pub async fn publish(
     })?;
     report.published.sort_by(|a, b| a.name.cmp(&b.name));
     report.failed.sort_by(|a, b| a.name.cmp(&b.name));
+    trace(format_args!("publish: end"));
     if !ok {
         report.resume_command = Some(opts.resume_command.clone());
     }
