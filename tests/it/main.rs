@@ -22,6 +22,7 @@ mod publish;
 mod publish_crash;
 mod publish_faults;
 mod publish_promote;
+mod publish_schedule;
 mod registry;
 mod registry_proxy;
 mod status;
