@@ -231,6 +231,7 @@ pub async fn publish(
                 .packument(&registry, &p.name, cred.as_ref())
                 .await
                 .map_err(|e| e.to_string());
+            trace(format_args!("packument read {}", p.name));
             let version = p.version.clone().unwrap_or_default();
             let on_registry = packument
                 .as_ref()
@@ -255,6 +256,7 @@ pub async fn publish(
                         .await
                         .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
                 )
+                .inspect(|_| trace(format_args!("packed {}", p.name)))
             } else {
                 None
             };
