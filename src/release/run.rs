@@ -183,10 +183,13 @@ pub async fn publish(
             .filter(|j| j.status != ReleaseStatus::Complete)
             .and_then(|j| j.packages.get(name))
     };
-    let git_head = if git_tags::is_repo(&ws.root) {
-        git_tags::head(&ws.root)
-    } else {
-        None
+    // Two `git` processes: run them beside the preflight instead of before it.
+    let git_probe = {
+        let root = ws.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let repo = git_tags::is_repo(&root);
+            (repo, if repo { git_tags::head(&root) } else { None })
+        })
     };
 
     // ---- preflight: auth, registry reads and packing, pipelined per package ----
@@ -214,11 +217,17 @@ pub async fn publish(
         }
     }
     let width = (opts.concurrency * 2).max(4);
+    // Packing is CPU work; the registry reads are mostly waiting. Leave a core to the rest of
+    // the machine (the network stack, often a local registry) so the reads are not slowed down
+    // by the packing they overlap with.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let packing = Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)));
     let results: Vec<Facts> = futures::stream::iter(packages.iter().filter_map(|p| {
         let (registry, access) = registries.get(&p.name)?.clone();
         let p = p.clone();
         let journal_pkg = in_journal(&p.name).cloned();
         let temp_tag = temp_tag.clone();
+        let packing = packing.clone();
         Some(async move {
             let grant = ctx
                 .auth
@@ -251,10 +260,14 @@ pub async fn publish(
                 let packer = ctx.packer.clone();
                 let ws = ctx.workspace.clone();
                 let pkg = p.clone();
+                let permit = packing.acquire_owned().await.ok();
                 Some(
-                    tokio::task::spawn_blocking(move || packer.pack(&ws, &pkg))
-                        .await
-                        .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
+                    tokio::task::spawn_blocking(move || {
+                        let _permit = permit;
+                        packer.pack(&ws, &pkg)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
                 )
                 .inspect(|_| trace(format_args!("packed {}", p.name)))
             } else {
@@ -543,8 +556,9 @@ pub async fn publish(
     if opts.dry_run {
         return Ok(report);
     }
-    let git_enabled = opts.git_tag && git_tags::is_repo(&ws.root);
-    if opts.git_tag && !git_tags::is_repo(&ws.root) && !cands.is_empty() {
+    let (is_repo, git_head) = git_probe.await.unwrap_or((false, None));
+    let git_enabled = opts.git_tag && is_repo;
+    if opts.git_tag && !is_repo && !cands.is_empty() {
         ctx.reporter
             .warn("not a git repository: no git tags are created (use --no-git-tag to silence)");
     }
