@@ -174,34 +174,10 @@ fn missing_dirs(ops: &[FileOp]) -> Vec<PathBuf> {
     missing
 }
 
-/// Below this many ops in a phase, threads cost more than they save.
-const PARALLEL_MIN: usize = 32;
 /// File-system calls that wait on the device (an unlink's discard, a new inode) overlap well
-/// beyond the core count; 8 workers took 1,000 unlinks from 93–176 ms to 34 ms on ext4.
+/// beyond the core count; 8 workers took 1,000 unlinks from 93–176 ms to 34 ms on ext4, and
+/// more did not help.
 const WORKERS: usize = 8;
-
-fn workers_for(n: usize) -> usize {
-    if n < PARALLEL_MIN { 1 } else { WORKERS }
-}
-
-/// `items.iter().map(f)`, on worker threads when there are enough items; keeps the order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = workers_for(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let size = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|chunk| s.spawn(|| chunk.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
 
 fn apply_op(op: &FileOp) -> io::Result<()> {
     match op {
@@ -247,16 +223,11 @@ fn run_phase(
             }
         }
     };
-    let threads = if parallel {
-        workers_for(phase.len())
-    } else {
-        1
-    };
-    if threads <= 1 {
+    if !parallel || !crate::par::is_parallel(phase.len()) {
         work();
     } else {
         std::thread::scope(|s| {
-            for _ in 0..threads {
+            for _ in 0..WORKERS {
                 s.spawn(work);
             }
         });
@@ -281,7 +252,7 @@ pub fn apply_all(ops: &[FileOp], opts: BatchOptions<'_>) -> Result<(), BatchErro
         .iter()
         .filter(|op| seen.insert(op.path().as_os_str()))
         .collect();
-    let read = par_map(&distinct, |op| read_opt(op.path()));
+    let read = crate::par::par_map(&distinct, WORKERS, |op| read_opt(op.path()));
     let mut before = Vec::with_capacity(distinct.len());
     for (op, bytes) in distinct.iter().zip(read) {
         before.push(Before {

@@ -26,7 +26,8 @@ use json_edit::{JsonEdit, edit_json};
 use ranges::{ReleasedDep, RewriteRules};
 
 /// Reads files for the edit computation (the real file system in the CLI, a map in tests).
-pub trait FileSource {
+/// `Sync`: packages are read on several threads.
+pub trait FileSource: Sync {
     /// The file's bytes, `None` when it does not exist.
     fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>>;
 
@@ -210,26 +211,57 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
     // root package is also the only workspace package).
     let mut current: BTreeMap<PathBuf, String> = BTreeMap::new();
 
-    // Changelog entries first: changesets renders them all before writing anything.
-    let mut manifests: Vec<Manifest> = Vec::with_capacity(packages.len());
-    for (_, pkg) in &packages {
-        manifests.push(load_manifest(files, pkg)?);
-    }
-    let mut entries: Vec<Option<String>> = Vec::with_capacity(packages.len());
-    for ((release, pkg), manifest) in packages.iter().zip(&manifests) {
-        let e = match input.changelog {
+    // Changelog entries first: changesets renders them all before writing anything. Reading,
+    // rendering and editing one package needs nothing from another, so that runs on every core;
+    // errors are still reported in changesets' order (all loads, then all entries, then the
+    // edits package by package).
+    let workers = crate::par::cpus();
+    let manifests: Vec<Manifest> =
+        crate::par::par_map(&packages, workers, |(_, pkg)| load_manifest(files, pkg))
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+    let items: Vec<((&PlannedRelease, &Package), &Manifest)> =
+        packages.iter().copied().zip(&manifests).collect();
+    let prepared: Vec<Prepared> = crate::par::par_map(&items, workers, |((release, pkg), m)| {
+        let entry = match input.changelog {
             Some(renderer) => entry::changelog_entry(
                 release,
                 pkg,
-                manifest.json.as_ref(),
+                m.json.as_ref(),
                 (&released, &released_at),
                 &log,
                 renderer,
                 &rules,
-            )?,
-            None => None,
+            )
+            .map_err(VersionError::from),
+            None => Ok(None),
         };
-        entries.push(e);
+        let changelog = match &entry {
+            Ok(Some(e)) if !e.is_empty() => {
+                Some(read_text(files, &pkg.abs_dir().join("CHANGELOG.md")))
+            }
+            _ => None,
+        };
+        Prepared {
+            entry,
+            manifest: edit_manifest(
+                &m.text,
+                release,
+                pkg,
+                m,
+                ws,
+                &released,
+                &released_at,
+                &rules,
+            ),
+            changelog,
+        }
+    });
+    let mut entries = Vec::with_capacity(prepared.len());
+    let mut rest = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        entries.push(p.entry?);
+        rest.push((p.manifest, p.changelog));
     }
 
     if let Some(pre) = &plan.pre_state
@@ -249,31 +281,23 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
         }
     }
 
-    for (((release, pkg), manifest), entry) in packages.iter().zip(&manifests).zip(entries) {
-        let text = current
-            .get(&manifest.path)
-            .cloned()
-            .unwrap_or_else(|| manifest.text.clone());
-        let new_text = match pkg.ecosystem {
-            Ecosystem::Npm => {
-                let json = manifest.json.as_ref().expect("npm manifests are parsed");
-                let mut edits = dependency_edits(json, &released, &released_at, &rules);
-                if !release.new_version.is_empty() && json.get("version").is_some() {
-                    edits.push(JsonEdit {
-                        keys: vec!["version".into()],
-                        value: release.new_version.clone(),
-                    });
-                }
-                edit_json(&text, &edits).map_err(|e| VersionError::Manifest {
-                    path: manifest.path.clone(),
-                    message: e.to_string(),
-                })?
-            }
-            Ecosystem::Cargo => cargo::edit_cargo_toml(&text, release, ws, &released, &rules)
-                .map_err(|message| VersionError::Manifest {
-                    path: manifest.path.clone(),
-                    message,
-                })?,
+    for ((((release, pkg), manifest), entry), (edited, changelog)) in
+        packages.iter().zip(&manifests).zip(entries).zip(rest)
+    {
+        // A file already edited in this run (the root package that is also the only
+        // workspace package) is edited again from its new text.
+        let new_text = match current.get(&manifest.path) {
+            Some(text) => edit_manifest(
+                text,
+                release,
+                pkg,
+                manifest,
+                ws,
+                &released,
+                &released_at,
+                &rules,
+            )?,
+            None => edited?,
         };
         push_write(
             &mut ops,
@@ -285,7 +309,10 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
 
         if let Some(entry) = entry.filter(|e| !e.is_empty()) {
             let path = pkg.abs_dir().join("CHANGELOG.md");
-            let on_disk = read_text(files, &path)?;
+            let on_disk = match changelog {
+                Some(read) => read?,
+                None => read_text(files, &path)?,
+            };
             let existing = current.get(&path).cloned().or(on_disk.clone());
             let new = update_changelog(existing.as_deref(), &entry, &pkg.name);
             // A missing file differs from any content, even empty.
@@ -357,6 +384,53 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
     Ok(Edits {
         ops: ops.into_ops(),
     })
+}
+
+/// One package's share of the edits, computed on a worker thread.
+struct Prepared {
+    entry: Result<Option<String>, VersionError>,
+    /// The manifest's new text, edited from its text on disk.
+    manifest: Result<String, VersionError>,
+    /// `CHANGELOG.md` as on disk, read when there is an entry to write.
+    changelog: Option<Result<Option<String>, VersionError>>,
+}
+
+/// The new text of one manifest: its version and the ranges of its released dependencies.
+#[allow(clippy::too_many_arguments)]
+fn edit_manifest(
+    text: &str,
+    release: &PlannedRelease,
+    pkg: &Package,
+    manifest: &Manifest,
+    ws: &Workspace,
+    released: &[(&PlannedRelease, ReleasedDep)],
+    released_at: &HashMap<&str, usize>,
+    rules: &RewriteRules,
+) -> Result<String, VersionError> {
+    match pkg.ecosystem {
+        Ecosystem::Npm => {
+            let json = manifest.json.as_ref().expect("npm manifests are parsed");
+            let mut edits = dependency_edits(json, released, released_at, rules);
+            if !release.new_version.is_empty() && json.get("version").is_some() {
+                edits.push(JsonEdit {
+                    keys: vec!["version".into()],
+                    value: release.new_version.clone(),
+                });
+            }
+            edit_json(text, &edits).map_err(|e| VersionError::Manifest {
+                path: manifest.path.clone(),
+                message: e.to_string(),
+            })
+        }
+        Ecosystem::Cargo => {
+            cargo::edit_cargo_toml(text, release, ws, released, rules).map_err(|message| {
+                VersionError::Manifest {
+                    path: manifest.path.clone(),
+                    message,
+                }
+            })
+        }
+    }
 }
 
 /// The ops in the order changesets makes them; a later write to the same path replaces the
