@@ -118,6 +118,18 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
 
     let relay_toml = settings::load_relay_toml(&root).map_err(CliError::user)?;
     let changesets = changeset::read_all(&root).map_err(CliError::user)?;
+    // The commits that added the change files come from `git log`, which runs while the plan
+    // is computed (a few of those files may end up unused: the lookup is a single pass anyway).
+    let commit_lookup = (!matches!(config.changelog, ModuleSetting::Disabled)
+        && !changesets.is_empty())
+    .then(|| {
+        let root = root.clone();
+        let paths: Vec<String> = changesets
+            .iter()
+            .map(|c| format!(".changeset/{}.md", c.id))
+            .collect();
+        std::thread::spawn(move || crate::git::commits_that_add_files(&root, ".changeset", &paths))
+    });
     let pre = if args.dry_run {
         changeset::read_pre_state(&root)
     } else {
@@ -204,17 +216,17 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
         Some(g) => Some(Renderer::new(g).map_err(CliError::user)?),
         None => None,
     };
+    let found = commit_lookup
+        .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        .unwrap_or_default();
     let commits: BTreeMap<String, String> = if renderer.is_some() {
-        let paths: Vec<String> = plan
-            .changesets
-            .iter()
-            .map(|c| format!(".changeset/{}.md", c.id))
-            .collect();
-        let found = crate::git::commits_that_add_files(&root, ".changeset", &paths);
         plan.changesets
             .iter()
-            .zip(&paths)
-            .filter_map(|(c, p)| found.get(p).map(|sha| (c.id.clone(), sha.clone())))
+            .filter_map(|c| {
+                found
+                    .get(&format!(".changeset/{}.md", c.id))
+                    .map(|sha| (c.id.clone(), sha.clone()))
+            })
             .collect()
     } else {
         BTreeMap::new()
