@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: `relay version` vs `changeset version` (@changesets/cli 3.0.3 on Node 22) on a
 # generated monorepo of 500 packages and 1,000 change files. Each run gets a fresh copy of the
-# same repository; the median wall time of RUNS runs per tool is reported, with the ratio and
+# same repository (all copies made before the first timed run); the median wall time of RUNS runs per tool is reported, with the ratio and
 # relay's peak RSS. Both tools must leave identical files (checked on the first run).
 #
 # Usage: scripts/bench-version.sh            (RUNS=5 PACKAGES=500 CHANGESETS=1000 GIT=1)
@@ -91,34 +91,48 @@ if [ "$GIT" = 1 ]; then
     git commit -q -m "bench fixture")
 fi
 
-# `sync` so neither tool is timed while the kernel still writes back the copy it starts from.
-fresh() { rm -rf "$WORK/run-$1"; cp -a "$TEMPLATE" "$WORK/run-$1"; sync; echo "$WORK/run-$1"; }
+# Every run gets its own fresh copy, all made up front (then one `sync`, so no tool is timed
+# while the kernel still writes a copy back). Nothing is deleted between timed runs: on a
+# journal-less ext4 (this benchmark machine) the inode allocator skips inodes freed in the last
+# 30 s one by one, so an `rm -rf` of the previous copy just before a run would slow every file
+# the next tool creates; a release job on a fresh checkout never pays that.
+copy() { rm -rf "$WORK/run-$1"; cp -a "$TEMPLATE" "$WORK/run-$1"; }
 
-# One timed run on a fresh copy: prints "<wall ms> <cpu ms> <peak RSS KiB>" (GNU time; CPU is
-# user+sys of the tool and every child it waited for, e.g. git).
+# One timed run on its prepared copy: prints "<wall ms> <cpu ms> <peak RSS KiB>" (GNU time; CPU
+# is user+sys of the tool and every child it waited for, e.g. git).
 timed() {
   local name=$1; shift
-  local d; d=$(fresh "$name")
+  local d="$WORK/run-$name"
   (cd "$d" && NO_COLOR=1 CI=true /usr/bin/time -o "$WORK/time-$name" -f '%e %U %S %M' "$@" </dev/null >/dev/null 2>&1) || true
   awk '{ printf "%d %d %d\n", $1 * 1000, ($2 + $3) * 1000, $4 }' "$WORK/time-$name"
 }
-time_changesets() { timed cs "$NODE22" "$CHANGESET" version; }
-time_relay() { timed relay "$RELAY" version; }
+time_changesets() { timed "cs-$1" "$NODE22" "$CHANGESET" version; }
+time_relay() { timed "relay-$1" "$RELAY" version; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "== copying the repository for $((RUNS * 2 + 2)) runs" >&2
+for i in check $(seq "$RUNS"); do copy "cs-$i"; copy "relay-$i"; done
+sync
 
 # Correctness first: both tools must produce the same tree.
 echo "== checking that both tools write identical files" >&2
-time_changesets >/dev/null; time_relay >/dev/null
-if ! diff -r -q -x .git "$WORK/run-cs" "$WORK/run-relay" >/dev/null; then
+time_changesets check >/dev/null; time_relay check >/dev/null
+if ! diff -r -q -x .git "$WORK/run-cs-check" "$WORK/run-relay-check" >/dev/null; then
   echo "relay and changesets disagree on the benchmark repository:" >&2
-  diff -r -q -x .git "$WORK/run-cs" "$WORK/run-relay" | head >&2
+  diff -r -q -x .git "$WORK/run-cs-check" "$WORK/run-relay-check" | head >&2
   exit 1
 fi
 
+# The tools take turns going first, so neither always runs right after the other's deletions.
 CSW=(); CSC=(); RLW=(); RLC=(); RSS=()
 for i in $(seq "$RUNS"); do
-  read -r w c _ < <(time_changesets); CSW+=("$w"); CSC+=("$c")
-  read -r w c m < <(time_relay); RLW+=("$w"); RLC+=("$c"); RSS+=("$m")
+  if [ $((i % 2)) = 1 ]; then
+    read -r w c _ < <(time_changesets "$i"); CSW+=("$w"); CSC+=("$c")
+    read -r w c m < <(time_relay "$i"); RLW+=("$w"); RLC+=("$c"); RSS+=("$m")
+  else
+    read -r w c m < <(time_relay "$i"); RLW+=("$w"); RLC+=("$c"); RSS+=("$m")
+    read -r w c _ < <(time_changesets "$i"); CSW+=("$w"); CSC+=("$c")
+  fi
   echo "run $i: changesets ${CSW[-1]} ms wall / ${CSC[-1]} ms CPU, relay ${RLW[-1]} ms wall / ${RLC[-1]} ms CPU" >&2
 done
 med() { printf '%s\n' "$@" | median; }

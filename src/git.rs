@@ -262,11 +262,17 @@ pub fn commits_that_add_files(
     paths: &[String],
 ) -> BTreeMap<String, String> {
     loop {
-        let found = scan_adding_commits(root, dir, paths);
         // In a shallow clone a file seems added by the boundary commit (or not at all) when its
-        // real adding commit is older: like changesets, deepen and look again.
-        let shallow =
-            git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s.trim() == "true");
+        // real adding commit is older: like changesets, deepen and look again. The shallow
+        // check runs beside the log.
+        let (found, shallow) = std::thread::scope(|s| {
+            let shallow = s.spawn(|| {
+                git(root, &["rev-parse", "--is-shallow-repository"])
+                    .is_ok_and(|s| s.trim() == "true")
+            });
+            let found = scan_adding_commits(root, dir, paths);
+            (found, shallow.join().unwrap_or(false))
+        });
         if !shallow {
             return found;
         }

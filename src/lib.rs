@@ -12,6 +12,7 @@ pub mod graph;
 pub mod oidc;
 pub mod pack;
 pub mod pack_plan;
+pub mod par;
 pub mod plan;
 pub mod registry;
 pub mod release;

@@ -9,9 +9,9 @@
 
 pub mod github;
 
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use minijinja::value::Serde;
 use minijinja::{Environment, Value as JValue};
@@ -158,7 +158,8 @@ fn truthy(v: &Value) -> bool {
 }
 
 /// What the version module needs from a generator.
-pub trait LineRenderer {
+/// `Sync`: entries of different packages are rendered on several threads.
+pub trait LineRenderer: Sync {
     fn release_line(&self, cs: &LogChangeset, bump: BumpType) -> Result<String, ChangelogError>;
     fn dependency_line(
         &self,
@@ -173,7 +174,7 @@ pub struct Renderer {
     env: Environment<'static>,
     template_name: String,
     github_data: GithubData,
-    misses: RefCell<BTreeSet<Lookup>>,
+    misses: Mutex<BTreeSet<Lookup>>,
 }
 
 #[derive(Serialize)]
@@ -228,7 +229,7 @@ impl Renderer {
             env,
             template_name: name,
             github_data: GithubData::default(),
-            misses: RefCell::new(BTreeSet::new()),
+            misses: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -238,7 +239,7 @@ impl Renderer {
 
     /// GitHub lookups the last rendering needed but did not have.
     pub fn take_misses(&self) -> Vec<Lookup> {
-        std::mem::take(&mut *self.misses.borrow_mut())
+        std::mem::take(&mut *self.misses.lock().unwrap_or_else(|p| p.into_inner()))
             .into_iter()
             .collect()
     }
@@ -288,10 +289,13 @@ impl Renderer {
         {
             Some(info) => Ok(info.clone()),
             None => {
-                self.misses.borrow_mut().insert(Lookup::Commit {
-                    repo: repo.to_string(),
-                    sha: sha.to_string(),
-                });
+                self.misses
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(Lookup::Commit {
+                        repo: repo.to_string(),
+                        sha: sha.to_string(),
+                    });
                 Ok(None)
             }
         }
@@ -308,10 +312,13 @@ impl Renderer {
         match self.github_data.pulls.get(&(repo.to_string(), number)) {
             Some(info) => Ok(info.clone()),
             None => {
-                self.misses.borrow_mut().insert(Lookup::Pull {
-                    repo: repo.to_string(),
-                    number,
-                });
+                self.misses
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(Lookup::Pull {
+                        repo: repo.to_string(),
+                        number,
+                    });
                 Ok(None)
             }
         }

@@ -19,6 +19,11 @@ use crate::workspace;
 /// Test-only: make the N-th file operation fail (0-based) to prove the rollback. Not a user
 /// setting; documented in the README's test section.
 const FAIL_AT_ENV: &str = "RELAY_TEST_FAIL_WRITE_AT";
+/// Test-only: abort the process before the N-th file operation, as a SIGKILL would.
+const CRASH_AT_ENV: &str = "RELAY_TEST_CRASH_WRITE_AT";
+
+/// Where `relay version` keeps every file's previous bytes while it writes (see `fsx`).
+pub const UNDO_JOURNAL: &str = ".relay/version-undo.json";
 
 #[derive(Debug, clap::Args)]
 pub struct VersionArgs {
@@ -34,6 +39,9 @@ pub struct VersionArgs {
     /// Print a unified diff of every edit and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Undo an interrupted `relay version`: put back every file from its undo journal
+    #[arg(long, conflicts_with_all = ["snapshot", "dry_run", "ignore"])]
+    pub recover: bool,
 }
 
 fn env_nonempty(key: &str) -> Option<String> {
@@ -42,6 +50,25 @@ fn env_nonempty(key: &str) -> Option<String> {
 
 pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
     let root = ctx.root()?;
+    let journal = root.join(UNDO_JOURNAL);
+    if args.recover {
+        return match fsx::recover(&journal).map_err(CliError::user)? {
+            Some(n) => {
+                ctx.console.info(&format!(
+                    "restored {n} file(s) to their state before the interrupted `relay version`"
+                ));
+                Ok(())
+            }
+            None => Err(CliError::user(format!(
+                "nothing to recover: there is no {UNDO_JOURNAL}"
+            ))),
+        };
+    }
+    if journal.exists() {
+        return Err(CliError::user(format!(
+            "{UNDO_JOURNAL}: an earlier `relay version` was interrupted before it finished, and this journal holds every file it was changing as it was before. Run `relay version --recover` to put them back, then run `relay version` again."
+        )));
+    }
     let ws = workspace::discover(&root).map_err(CliError::user)?;
     if !root.join(changeset::CHANGESET_DIR).is_dir() {
         return Err(CliError::user(
@@ -91,6 +118,18 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
 
     let relay_toml = settings::load_relay_toml(&root).map_err(CliError::user)?;
     let changesets = changeset::read_all(&root).map_err(CliError::user)?;
+    // The commits that added the change files come from `git log`, which runs while the plan
+    // is computed (a few of those files may end up unused: the lookup is a single pass anyway).
+    let commit_lookup = (!matches!(config.changelog, ModuleSetting::Disabled)
+        && !changesets.is_empty())
+    .then(|| {
+        let root = root.clone();
+        let paths: Vec<String> = changesets
+            .iter()
+            .map(|c| format!(".changeset/{}.md", c.id))
+            .collect();
+        std::thread::spawn(move || crate::git::commits_that_add_files(&root, ".changeset", &paths))
+    });
     let pre = if args.dry_run {
         changeset::read_pre_state(&root)
     } else {
@@ -177,17 +216,17 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
         Some(g) => Some(Renderer::new(g).map_err(CliError::user)?),
         None => None,
     };
+    let found = commit_lookup
+        .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        .unwrap_or_default();
     let commits: BTreeMap<String, String> = if renderer.is_some() {
-        let paths: Vec<String> = plan
-            .changesets
-            .iter()
-            .map(|c| format!(".changeset/{}.md", c.id))
-            .collect();
-        let found = crate::git::commits_that_add_files(&root, ".changeset", &paths);
         plan.changesets
             .iter()
-            .zip(&paths)
-            .filter_map(|(c, p)| found.get(p).map(|sha| (c.id.clone(), sha.clone())))
+            .filter_map(|c| {
+                found
+                    .get(&format!(".changeset/{}.md", c.id))
+                    .map(|sha| (c.id.clone(), sha.clone()))
+            })
             .collect()
     } else {
         BTreeMap::new()
@@ -241,13 +280,21 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
         return Ok(());
     }
 
-    let fail_at = std::env::var(FAIL_AT_ENV)
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok());
-    fsx::apply_all(&edits.ops, fail_at).map_err(|e| {
-        CliError::user(format!(
+    let test_hook = |key: &str| {
+        std::env::var(key)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let opts = fsx::BatchOptions {
+        undo_journal: Some(&journal),
+        fail_at: test_hook(FAIL_AT_ENV),
+        crash_at: test_hook(CRASH_AT_ENV),
+    };
+    fsx::apply_all(&edits.ops, opts).map_err(|e| match e {
+        fsx::BatchError::Io { .. } => CliError::user(format!(
             "writing the version edits failed, every file was restored: {e}"
-        ))
+        )),
+        _ => CliError::user(format!("writing the version edits failed: {e}")),
     })?;
 
     if let ModuleSetting::Module { name, options } = &config.commit {

@@ -1,6 +1,8 @@
 //! CHANGELOG entries (`apply-release-plan/src/get-changelog-entry.ts`) and writing them into
 //! `CHANGELOG.md` (`updateChangelog` in `apply-release-plan/src/index.ts`).
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::ranges::{self, ReleasedDep, RewriteRules};
@@ -9,23 +11,39 @@ use crate::changeset::BumpType;
 use crate::plan::PlannedRelease;
 use crate::workspace::{DepKind, Ecosystem, Package};
 
-/// The `## <version>` entry of one release, `None` for a `none` release.
+/// The plan's change files, indexed so one entry costs what its own package touches.
+pub struct LogIndex<'a, 'c> {
+    /// Every change file, in plan order.
+    pub changesets: &'a [LogChangeset<'c>],
+    /// Package name -> positions of the change files that name it, in plan order.
+    pub own: &'a HashMap<&'a str, Vec<usize>>,
+    /// Change-file id -> position.
+    pub by_id: &'a HashMap<&'a str, usize>,
+}
+
+/// The `## <version>` entry of one release, `None` for a `none` release. `released` is every
+/// release with its position by name.
 pub fn changelog_entry(
     release: &PlannedRelease,
     pkg: &Package,
     manifest: Option<&Value>,
-    released: &[(&PlannedRelease, ReleasedDep)],
-    changesets: &[LogChangeset],
+    released: (&[(&PlannedRelease, ReleasedDep)], &HashMap<&str, usize>),
+    log: &LogIndex,
     renderer: &dyn LineRenderer,
     rules: &RewriteRules,
 ) -> Result<Option<String>, ChangelogError> {
     if release.bump == BumpType::None {
         return Ok(None);
     }
+    let (released, released_at) = released;
     let mut major = Vec::new();
     let mut minor = Vec::new();
     let mut patch = Vec::new();
-    for cs in changesets {
+    let own = log
+        .own
+        .get(release.name.as_str())
+        .map_or(&[][..], Vec::as_slice);
+    for cs in own.iter().map(|&i| &log.changesets[i]) {
         let Some(rls) = cs
             .changeset
             .releases
@@ -47,8 +65,25 @@ pub fn changelog_entry(
 
     // Releases this package lists in `dependencies` (else `peerDependencies`) whose range is
     // due for an update.
+    // Only releases this package can name, in release order.
+    let mut candidates: Vec<usize> = match (pkg.ecosystem, manifest) {
+        (Ecosystem::Npm, Some(json)) => [DepKind::Prod, DepKind::Peer]
+            .iter()
+            .filter_map(|k| json.get(k.key()).and_then(Value::as_object))
+            .flat_map(|t| t.keys())
+            .filter_map(|n| released_at.get(n.as_str()).copied())
+            .collect(),
+        _ => pkg
+            .dependencies
+            .iter()
+            .filter(|d| d.kind == DepKind::Prod)
+            .filter_map(|d| released_at.get(d.target.as_str()).copied())
+            .collect(),
+    };
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut deps: Vec<&(&PlannedRelease, ReleasedDep)> = Vec::new();
-    for rel in released {
+    for rel in candidates.into_iter().map(|i| &released[i]) {
         let name = &rel.0.name;
         let (spec, kind) = match (pkg.ecosystem, manifest) {
             (Ecosystem::Npm, Some(json)) => {
@@ -77,13 +112,17 @@ pub fn changelog_entry(
             deps.push(rel);
         }
     }
-    let relevant_ids: std::collections::HashSet<&str> = deps
+    // In plan order, each once.
+    let mut relevant_at: Vec<usize> = deps
         .iter()
-        .flat_map(|d| d.0.changesets.iter().map(String::as_str))
+        .flat_map(|d| d.0.changesets.iter())
+        .filter_map(|id| log.by_id.get(id.as_str()).copied())
         .collect();
-    let relevant: Vec<&LogChangeset> = changesets
-        .iter()
-        .filter(|c| relevant_ids.contains(&c.changeset.id.as_str()))
+    relevant_at.sort_unstable();
+    relevant_at.dedup();
+    let relevant: Vec<&LogChangeset> = relevant_at
+        .into_iter()
+        .map(|i| &log.changesets[i])
         .collect();
     let updates: Vec<DepUpdate> = deps
         .iter()

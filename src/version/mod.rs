@@ -8,7 +8,7 @@ mod entry;
 pub mod json_edit;
 pub mod ranges;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -26,9 +26,15 @@ use json_edit::{JsonEdit, edit_json};
 use ranges::{ReleasedDep, RewriteRules};
 
 /// Reads files for the edit computation (the real file system in the CLI, a map in tests).
-pub trait FileSource {
+/// `Sync`: packages are read on several threads.
+pub trait FileSource: Sync {
     /// The file's bytes, `None` when it does not exist.
     fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>>;
+
+    /// Whether the file exists (a `stat`, where `read` would open and read it).
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        self.read(path).map(|b| b.is_some())
+    }
 }
 
 /// The real file system.
@@ -39,6 +45,14 @@ impl FileSource for DiskFiles {
         match std::fs::read(path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -130,12 +144,13 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
         snapshot: input.snapshot,
     };
 
+    let by_name: HashMap<&str, &Package> =
+        ws.packages.iter().map(|p| (p.name.as_str(), p)).collect();
     let mut packages: Vec<(&PlannedRelease, &Package)> = Vec::new();
     for r in &plan.releases {
-        let pkg = ws
-            .packages
-            .iter()
-            .find(|p| p.name == r.name)
+        let pkg = by_name
+            .get(r.name.as_str())
+            .copied()
             .ok_or_else(|| VersionError::UnknownPackage(r.name.clone()))?;
         packages.push((r, pkg));
     }
@@ -153,6 +168,12 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
             )
         })
         .collect();
+    // Release name -> position in `released`: lookups stay linear in the repository's size.
+    let released_at: HashMap<&str, usize> = released
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _))| (r.name.as_str(), i))
+        .collect();
 
     // Change files with their commits, in plan order.
     let log_changesets: Vec<LogChangeset> = plan
@@ -163,32 +184,84 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
             commit: input.commits.get(&c.id).cloned(),
         })
         .collect();
+    let mut own_changesets: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in plan.changesets.iter().enumerate() {
+        for r in &c.releases {
+            let list = own_changesets.entry(r.name.as_str()).or_default();
+            // One entry per change file, as changesets' `find` sees it.
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
+    let changeset_at: HashMap<&str, usize> = plan
+        .changesets
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let log = entry::LogIndex {
+        changesets: &log_changesets,
+        own: &own_changesets,
+        by_id: &changeset_at,
+    };
 
-    let mut ops: Vec<FileOp> = Vec::new();
+    let mut ops = OpList::default();
     // Current content of every file edited so far (a package can be edited twice when the
     // root package is also the only workspace package).
     let mut current: BTreeMap<PathBuf, String> = BTreeMap::new();
 
-    // Changelog entries first: changesets renders them all before writing anything.
-    let mut manifests: Vec<Manifest> = Vec::with_capacity(packages.len());
-    for (_, pkg) in &packages {
-        manifests.push(load_manifest(files, pkg)?);
-    }
-    let mut entries: Vec<Option<String>> = Vec::with_capacity(packages.len());
-    for ((release, pkg), manifest) in packages.iter().zip(&manifests) {
-        let e = match input.changelog {
+    // Changelog entries first: changesets renders them all before writing anything. Reading,
+    // rendering and editing one package needs nothing from another, so that runs on every core;
+    // errors are still reported in changesets' order (all loads, then all entries, then the
+    // edits package by package).
+    let workers = crate::par::cpus();
+    let manifests: Vec<Manifest> =
+        crate::par::par_map(&packages, workers, |(_, pkg)| load_manifest(files, pkg))
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+    let items: Vec<((&PlannedRelease, &Package), &Manifest)> =
+        packages.iter().copied().zip(&manifests).collect();
+    let prepared: Vec<Prepared> = crate::par::par_map(&items, workers, |((release, pkg), m)| {
+        let entry = match input.changelog {
             Some(renderer) => entry::changelog_entry(
                 release,
                 pkg,
-                manifest.json.as_ref(),
-                &released,
-                &log_changesets,
+                m.json.as_ref(),
+                (&released, &released_at),
+                &log,
                 renderer,
                 &rules,
-            )?,
-            None => None,
+            )
+            .map_err(VersionError::from),
+            None => Ok(None),
         };
-        entries.push(e);
+        let changelog = match &entry {
+            Ok(Some(e)) if !e.is_empty() => {
+                Some(read_text(files, &pkg.abs_dir().join("CHANGELOG.md")))
+            }
+            _ => None,
+        };
+        Prepared {
+            entry,
+            manifest: edit_manifest(
+                &m.text,
+                release,
+                pkg,
+                m,
+                ws,
+                &released,
+                &released_at,
+                &rules,
+            ),
+            changelog,
+        }
+    });
+    let mut entries = Vec::with_capacity(prepared.len());
+    let mut rest = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        entries.push(p.entry?);
+        rest.push((p.manifest, p.changelog));
     }
 
     if let Some(pre) = &plan.pre_state
@@ -208,31 +281,23 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
         }
     }
 
-    for (((release, pkg), manifest), entry) in packages.iter().zip(&manifests).zip(entries) {
-        let text = current
-            .get(&manifest.path)
-            .cloned()
-            .unwrap_or_else(|| manifest.text.clone());
-        let new_text = match pkg.ecosystem {
-            Ecosystem::Npm => {
-                let json = manifest.json.as_ref().expect("npm manifests are parsed");
-                let mut edits = dependency_edits(json, &released, &rules);
-                if !release.new_version.is_empty() && json.get("version").is_some() {
-                    edits.push(JsonEdit {
-                        keys: vec!["version".into()],
-                        value: release.new_version.clone(),
-                    });
-                }
-                edit_json(&text, &edits).map_err(|e| VersionError::Manifest {
-                    path: manifest.path.clone(),
-                    message: e.to_string(),
-                })?
-            }
-            Ecosystem::Cargo => cargo::edit_cargo_toml(&text, release, ws, &released, &rules)
-                .map_err(|message| VersionError::Manifest {
-                    path: manifest.path.clone(),
-                    message,
-                })?,
+    for ((((release, pkg), manifest), entry), (edited, changelog)) in
+        packages.iter().zip(&manifests).zip(entries).zip(rest)
+    {
+        // A file already edited in this run (the root package that is also the only
+        // workspace package) is edited again from its new text.
+        let new_text = match current.get(&manifest.path) {
+            Some(text) => edit_manifest(
+                text,
+                release,
+                pkg,
+                manifest,
+                ws,
+                &released,
+                &released_at,
+                &rules,
+            )?,
+            None => edited?,
         };
         push_write(
             &mut ops,
@@ -244,7 +309,10 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
 
         if let Some(entry) = entry.filter(|e| !e.is_empty()) {
             let path = pkg.abs_dir().join("CHANGELOG.md");
-            let on_disk = read_text(files, &path)?;
+            let on_disk = match changelog {
+                Some(read) => read?,
+                None => read_text(files, &path)?,
+            };
             let existing = current.get(&path).cloned().or(on_disk.clone());
             let new = update_changelog(existing.as_deref(), &entry, &pkg.name);
             // A missing file differs from any content, even empty.
@@ -263,7 +331,7 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
             .cloned()
             .unwrap_or_else(|| m.text.clone());
         let json = m.json.as_ref().expect("npm manifests are parsed");
-        let edits = dependency_edits(json, &released, &rules);
+        let edits = dependency_edits(json, &released, &released_at, &rules);
         let new_text = edit_json(&text, &edits).map_err(|e| VersionError::Manifest {
             path: m.path.clone(),
             message: e.to_string(),
@@ -279,23 +347,30 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
         .is_some_and(|p| p.mode == PreMode::Pre);
     for c in &plan.changesets {
         let path = root.join(".changeset").join(format!("{}.md", c.id));
-        let Some(bytes) = files.read(&path).map_err(|source| VersionError::Io {
+        let io_err = |source| VersionError::Io {
             path: path.clone(),
             source,
-        })?
-        else {
+        };
+        // The bytes are needed only to move the file in pre mode.
+        let bytes = if pre_mode {
+            match files.read(&path).map_err(io_err)? {
+                Some(b) => Some(b),
+                None => continue,
+            }
+        } else if files.exists(&path).map_err(io_err)? {
+            None
+        } else {
             continue;
         };
         let names_skipped = c.releases.iter().any(|r| {
-            ws.packages
-                .iter()
-                .find(|p| p.name == r.name)
+            by_name
+                .get(r.name.as_str())
                 .is_none_or(|p| crate::plan::should_skip(p, config))
         });
         if names_skipped {
             continue;
         }
-        if pre_mode {
+        if let Some(bytes) = bytes {
             ops.push(FileOp::Write {
                 path: root
                     .join(".changeset")
@@ -306,21 +381,89 @@ pub fn compute_edits(input: &VersionInput, files: &dyn FileSource) -> Result<Edi
         }
         ops.push(FileOp::Remove { path });
     }
-    Ok(Edits { ops })
+    Ok(Edits {
+        ops: ops.into_ops(),
+    })
+}
+
+/// One package's share of the edits, computed on a worker thread.
+struct Prepared {
+    entry: Result<Option<String>, VersionError>,
+    /// The manifest's new text, edited from its text on disk.
+    manifest: Result<String, VersionError>,
+    /// `CHANGELOG.md` as on disk, read when there is an entry to write.
+    changelog: Option<Result<Option<String>, VersionError>>,
+}
+
+/// The new text of one manifest: its version and the ranges of its released dependencies.
+#[allow(clippy::too_many_arguments)]
+fn edit_manifest(
+    text: &str,
+    release: &PlannedRelease,
+    pkg: &Package,
+    manifest: &Manifest,
+    ws: &Workspace,
+    released: &[(&PlannedRelease, ReleasedDep)],
+    released_at: &HashMap<&str, usize>,
+    rules: &RewriteRules,
+) -> Result<String, VersionError> {
+    match pkg.ecosystem {
+        Ecosystem::Npm => {
+            let json = manifest.json.as_ref().expect("npm manifests are parsed");
+            let mut edits = dependency_edits(json, released, released_at, rules);
+            if !release.new_version.is_empty() && json.get("version").is_some() {
+                edits.push(JsonEdit {
+                    keys: vec!["version".into()],
+                    value: release.new_version.clone(),
+                });
+            }
+            edit_json(text, &edits).map_err(|e| VersionError::Manifest {
+                path: manifest.path.clone(),
+                message: e.to_string(),
+            })
+        }
+        Ecosystem::Cargo => {
+            cargo::edit_cargo_toml(text, release, ws, released, rules).map_err(|message| {
+                VersionError::Manifest {
+                    path: manifest.path.clone(),
+                    message,
+                }
+            })
+        }
+    }
+}
+
+/// The ops in the order changesets makes them; a later write to the same path replaces the
+/// earlier one and moves to the end, in constant time.
+#[derive(Default)]
+struct OpList {
+    ops: Vec<Option<FileOp>>,
+    write_at: HashMap<PathBuf, usize>,
+}
+
+impl OpList {
+    fn push(&mut self, op: FileOp) {
+        self.ops.push(Some(op));
+    }
+
+    fn into_ops(self) -> Vec<FileOp> {
+        self.ops.into_iter().flatten().collect()
+    }
 }
 
 fn push_write(
-    ops: &mut Vec<FileOp>,
+    ops: &mut OpList,
     current: &mut BTreeMap<PathBuf, String>,
     path: &Path,
     original: &str,
     new_text: String,
 ) {
     // `original` is what the file held before this run, whichever edit comes first.
-    if let Some(pos) = ops.iter().position(|o| o.path() == path) {
-        ops.remove(pos);
+    if let Some(pos) = ops.write_at.remove(path) {
+        ops.ops[pos] = None;
     }
     if new_text != original {
+        ops.write_at.insert(path.to_path_buf(), ops.ops.len());
         ops.push(FileOp::Write {
             path: path.to_path_buf(),
             contents: new_text.as_bytes().to_vec(),
@@ -333,15 +476,27 @@ fn push_write(
 fn dependency_edits(
     json: &Value,
     released: &[(&PlannedRelease, ReleasedDep)],
+    released_at: &HashMap<&str, usize>,
     rules: &RewriteRules,
 ) -> Vec<JsonEdit> {
     let mut edits = Vec::new();
     for kind in DepKind::NPM {
-        if json.get(kind.key()).and_then(Value::as_object).is_none() {
+        let Some(table) = json.get(kind.key()).and_then(Value::as_object) else {
             continue;
-        }
+        };
+        // In release order, as changesets walks them.
+        let mut hits: Vec<usize> = table
+            .keys()
+            .filter_map(|name| released_at.get(name.as_str()).copied())
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
         // changesets 3.0.3 rewrites nothing for `none` releases.
-        for (r, dep) in released.iter().filter(|(r, _)| r.bump != BumpType::None) {
+        for (r, dep) in hits
+            .into_iter()
+            .map(|i| &released[i])
+            .filter(|(r, _)| r.bump != BumpType::None)
+        {
             let Some(spec) = npm_spec(json, kind, &r.name) else {
                 continue;
             };

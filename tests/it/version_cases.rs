@@ -613,6 +613,38 @@ pub fn hand_cases() -> Vec<Case> {
         )
         .cs("one", &[("@acme/core", "minor")], "Core feature"),
     );
+
+    // Big enough (72 packages, 80 change files) that relay reads, renders and writes on
+    // several threads: the result must still be changesets' order and bytes.
+    let n = 72;
+    let pkgs: Vec<Pkg> = (0..n)
+        .map(|i| {
+            let mut p = pkg(&format!("pkg-{i:02}"), ["1.0.0", "0.3.1", "2.4.0"][i % 3]);
+            if i > 0 {
+                let d = (i * 7) % i;
+                p = p.dep(
+                    &format!("pkg-{d:02}"),
+                    &format!("^{}", ["1.0.0", "0.3.1", "2.4.0"][d % 3]),
+                );
+            }
+            if i % 5 == 4 {
+                p = p.peer(&format!("pkg-{:02}", i - 1), "*");
+            }
+            p
+        })
+        .collect();
+    let mut big = mono("many-packages", &pkgs, json!({}));
+    for c in 0..80 {
+        let a = format!("pkg-{:02}", (c * 13) % n);
+        let b = format!("pkg-{:02}", (c * 29 + 5) % n);
+        let bump = ["patch", "minor", "patch", "major"][c % 4];
+        let mut rel = vec![(a.as_str(), bump)];
+        if a != b {
+            rel.push((b.as_str(), "patch"));
+        }
+        big = big.cs(&format!("change-{c:02}"), &rel, &format!("Change {c}"));
+    }
+    v.push(big);
     v
 }
 

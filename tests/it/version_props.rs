@@ -193,3 +193,103 @@ fn user_template_from_relay_toml_and_js_generator_refusal() {
     }
     assert_eq!(harness::snapshot_tree(tmp.path()), before);
 }
+
+/// A repository big enough that every write phase runs on worker threads: `n` packages in a
+/// chain, each with its own change file; half have a CHANGELOG.md already.
+fn big_repo(dir: &Path, n: usize) {
+    let w = |p: &str, s: String| {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, s).unwrap();
+    };
+    w(
+        "package.json",
+        r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#.to_string() + "\n",
+    );
+    w(
+        ".changeset/config.json",
+        r#"{"changelog":"@changesets/cli/changelog","commit":false,"access":"restricted","baseBranch":"main","updateInternalDependencies":"patch","format":false}"#.to_string(),
+    );
+    for i in 0..n {
+        let dep = if i > 0 {
+            format!(",\n  \"dependencies\": {{ \"pkg-{}\": \"^1.0.0\" }}", i - 1)
+        } else {
+            String::new()
+        };
+        w(
+            &format!("packages/pkg-{i}/package.json"),
+            format!("{{\n  \"name\": \"pkg-{i}\",\n  \"version\": \"1.0.0\"{dep}\n}}\n"),
+        );
+        if i % 2 == 0 {
+            w(
+                &format!("packages/pkg-{i}/CHANGELOG.md"),
+                format!("# pkg-{i}\n\n## 1.0.0\n\n- first\n"),
+            );
+        }
+        w(
+            &format!(".changeset/change-{i}.md"),
+            format!("---\n\"pkg-{i}\": minor\n---\n\nChange {i}\n"),
+        );
+    }
+}
+
+fn dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+#[test]
+fn parallel_write_phases_roll_back_on_failure_and_recover_after_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    big_repo(tmp.path(), 80);
+    let before = harness::snapshot_tree(tmp.path());
+    let before_dirs = dirs(tmp.path());
+    let n = edit_count(tmp.path()).expect("dry run");
+    // 80 package.json rewrites, 40 new CHANGELOGs, 40 rewritten ones, 80 removals.
+    assert_eq!(n, 240);
+    for k in [0, 39, 40, 119, 120, 200, n - 1] {
+        let (code, err) = relay_version(tmp.path(), Some(k), &[]);
+        assert_eq!(code, 1, "fail at {k}: {err}");
+        assert!(err.contains("every file was restored"), "{err}");
+        assert_eq!(harness::snapshot_tree(tmp.path()), before, "fail at {k}");
+        assert_eq!(dirs(tmp.path()), before_dirs, "fail at {k}");
+    }
+
+    // A crash (abort, as a SIGKILL would) mid-batch leaves the undo journal behind.
+    let mut cmd = harness::relay(tmp.path());
+    cmd.arg("version").env("RELAY_TEST_CRASH_WRITE_AT", "130");
+    let out = harness::run(&mut cmd);
+    assert!(!out.status.success());
+    assert_ne!(harness::snapshot_tree(tmp.path()), before);
+    let journal = tmp.path().join(".relay/version-undo.json");
+    assert!(journal.is_file());
+    // Until it is recovered, `relay version` refuses to run over a half-applied batch.
+    let (code, err) = relay_version(tmp.path(), None, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(".relay/version-undo.json") && err.contains("relay version --recover"),
+        "{err}"
+    );
+    let (code, err) = relay_version(tmp.path(), None, &["--recover"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("restored 240 file(s)"), "{err}");
+    assert_eq!(harness::snapshot_tree(tmp.path()), before);
+    assert_eq!(dirs(tmp.path()), before_dirs);
+    let (code, err) = relay_version(tmp.path(), None, &["--recover"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nothing to recover"), "{err}");
+
+    let (code, err) = relay_version(tmp.path(), None, &[]);
+    assert_eq!(code, 0, "{err}");
+    let after = harness::snapshot_tree(tmp.path());
+    assert!(!after.keys().any(|p| p.starts_with(".relay")));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("packages/pkg-3/package.json")).unwrap(),
+        "{\n  \"name\": \"pkg-3\",\n  \"version\": \"1.1.0\",\n  \"dependencies\": { \"pkg-2\": \"^1.1.0\" }\n}\n"
+    );
+}
