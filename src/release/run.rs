@@ -216,13 +216,19 @@ pub async fn publish(
             Err(e) => problems.push(format!("{}: {e}", p.name)),
         }
     }
-    let width = (opts.concurrency * 2).max(4);
+    // Reads are cheap for the client and the registry serves them while relay packs: keep
+    // more of them in flight than uploads.
+    let width = (opts.concurrency * 4).max(16);
     // Packing is CPU work; the registry reads are mostly waiting. Leave a core to the rest of
     // the machine (the network stack, often a local registry) so the reads are not slowed down
     // by the packing they overlap with.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let packing = Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)));
-    let results: Vec<Facts> = futures::stream::iter(packages.iter().filter_map(|p| {
+    type Pending = (
+        Facts,
+        Option<tokio::task::JoinHandle<Result<Tarball, String>>>,
+    );
+    let pending: Vec<Pending> = futures::stream::iter(packages.iter().filter_map(|p| {
         let (registry, access) = registries.get(&p.name)?.clone();
         let p = p.clone();
         let journal_pkg = in_journal(&p.name).cloned();
@@ -256,37 +262,47 @@ pub async fn publish(
                     == Some(&version)
             });
             let needs_pack = !on_registry || journal_pkg.is_some() || temp_tagged;
-            let tarball = if needs_pack {
+            // Packing goes on in its own task, so this read's slot goes to the next read.
+            let packing_task = needs_pack.then(|| {
                 let packer = ctx.packer.clone();
                 let ws = ctx.workspace.clone();
                 let pkg = p.clone();
-                let permit = packing.acquire_owned().await.ok();
-                Some(
-                    tokio::task::spawn_blocking(move || {
+                tokio::spawn(async move {
+                    let permit = packing.acquire_owned().await.ok();
+                    let name = pkg.name.clone();
+                    let r = tokio::task::spawn_blocking(move || {
                         let _permit = permit;
                         packer.pack(&ws, &pkg)
                     })
                     .await
-                    .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
-                )
-                .inspect(|_| trace(format_args!("packed {}", p.name)))
-            } else {
-                None
-            };
-            Facts {
+                    .unwrap_or_else(|e| Err(format!("packing panicked: {e}")));
+                    trace(format_args!("packed {name}"));
+                    r
+                })
+            });
+            let facts = Facts {
                 pkg: p,
                 registry,
                 grant,
                 packument,
-                tarball,
+                tarball: None,
                 access,
-            }
+            };
+            (facts, packing_task)
         })
     }))
     .buffer_unordered(width)
     .collect()
     .await;
-    facts.extend(results);
+    for (mut f, task) in pending {
+        if let Some(task) = task {
+            f.tarball = Some(
+                task.await
+                    .unwrap_or_else(|e| Err(format!("packing panicked: {e}"))),
+            );
+        }
+        facts.push(f);
+    }
     facts.sort_by(|a, b| a.pkg.name.cmp(&b.pkg.name));
     trace(format_args!("preflight: packuments read, tarballs packed"));
 
