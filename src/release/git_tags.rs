@@ -138,6 +138,18 @@ fn parse_ident(ident: &str) -> Option<(String, String, i64, i32)> {
 
 impl InProcess {
     fn open(root: &Path) -> Option<InProcess> {
+        // Repository overrides from the environment are git's to interpret.
+        if [
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_COMMON_DIR",
+            "GIT_OBJECT_DIRECTORY",
+        ]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+        {
+            return None;
+        }
         // Signed tags need gpg/ssh through git: leave them to `git tag`.
         let signing = git_stdout(
             root,
