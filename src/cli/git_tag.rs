@@ -27,7 +27,16 @@ pub fn run(ctx: &Ctx, _args: GitTagArgs) -> CliResult {
         );
     }
     pkgs.sort_by(|a, b| a.name.cmp(&b.name));
-    let tagger = git_tags::Tagger::new(&root);
+    let mut tagger = git_tags::Tagger::new(&root);
+    let names: Vec<String> = pkgs
+        .iter()
+        .filter_map(|p| Some(git_tags::tag_name(&p.name, p.version.as_ref()?, single)))
+        .collect();
+    if let Err(e) = tagger.prepare(&names) {
+        ctx.console.debug(&format!(
+            "tag objects not prepared in one pack ({e}); writing each"
+        ));
+    }
     for p in pkgs {
         let Some(v) = &p.version else { continue };
         let tag = git_tags::tag_name(&p.name, v, single);

@@ -666,10 +666,16 @@ pub async fn publish(
         let (tx, rx) = std::sync::mpsc::channel::<(String, String)>();
         let root = ws.root.clone();
         let journal = journal.clone();
+        let names: Vec<String> = order
+            .iter()
+            .map(|n| git_tags::tag_name(n, &jobs[n].version, single))
+            .collect();
         let handle = std::thread::spawn(move || {
             let mut created = Vec::new();
             let mut warnings = Vec::new();
-            let tagger = git_tags::Tagger::new(&root);
+            let mut tagger = git_tags::Tagger::new(&root);
+            let prepared = tagger.prepare(&names);
+            trace(format_args!("git tag objects prepared: {prepared:?}"));
             for (name, tag) in rx {
                 let r = tagger.create(&tag);
                 let (status, detail) = match &r {
