@@ -31,6 +31,12 @@ const NO_CHANGESETS: &str = "Some packages have been changed but no changesets w
 
 pub fn run(ctx: &Ctx, args: StatusArgs) -> CliResult {
     let root = ctx.root()?;
+    if root.join(super::version::UNDO_JOURNAL).exists() {
+        ctx.console.warn(&format!(
+            "{}: an interrupted `relay version` left this repository half-written, so this status reflects that; run `relay version --recover` first",
+            super::version::UNDO_JOURNAL
+        ));
+    }
     let ws = workspace::discover(&root).map_err(CliError::user)?;
     if !root.join(".changeset").is_dir() {
         return Err(CliError::user(

@@ -268,6 +268,12 @@ fn parallel_write_phases_roll_back_on_failure_and_recover_after_a_crash() {
     assert_ne!(harness::snapshot_tree(tmp.path()), before);
     let journal = tmp.path().join(".relay/version-undo.json");
     assert!(journal.is_file());
+    let status = harness::run(harness::relay(tmp.path()).arg("status"));
+    assert!(
+        harness::stderr(&status).contains("relay version --recover"),
+        "{}",
+        harness::stderr(&status)
+    );
     // Until it is recovered, `relay version` refuses to run over a half-applied batch.
     let (code, err) = relay_version(tmp.path(), None, &[]);
     assert_eq!(code, 1);
