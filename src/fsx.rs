@@ -369,12 +369,23 @@ fn restore(
     }
 }
 
+/// The directory journal paths are relative to: the one holding the journal's directory
+/// (`<repo>` for `<repo>/.relay/version-undo.json`), so a moved checkout still recovers.
+fn journal_base(journal: &Path) -> &Path {
+    journal
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new(""))
+}
+
 fn write_journal(path: &Path, before: &[Before], new_dirs: &[PathBuf]) -> io::Result<()> {
+    let base = journal_base(path);
+    let rel = |p: &Path| p.strip_prefix(base).unwrap_or(p).to_path_buf();
     let files = before
         .iter()
         .map(|b| {
             let mut e = UndoEntry {
-                path: b.path.clone(),
+                path: rel(&b.path),
                 text: None,
                 base64: None,
                 absent: false,
@@ -394,7 +405,7 @@ fn write_journal(path: &Path, before: &[Before], new_dirs: &[PathBuf]) -> io::Re
     let json = serde_json::to_vec(&UndoFile {
         relay_undo: 1,
         files,
-        new_dirs: new_dirs.to_vec(),
+        new_dirs: new_dirs.iter().map(|d| rel(d)).collect(),
     })
     .map_err(io::Error::other)?;
     write_atomic(path, &json)
@@ -457,6 +468,7 @@ pub fn recover(journal: &Path) -> Result<Option<usize>, RecoverError> {
     if undo.relay_undo != 1 {
         return Err(parse_err(format!("format version {}", undo.relay_undo)));
     }
+    let base = journal_base(journal);
     let mut before = Vec::with_capacity(undo.files.len());
     for e in undo.files {
         let bytes = match (e.absent, e.text, e.base64) {
@@ -475,12 +487,13 @@ pub fn recover(journal: &Path) -> Result<Option<usize>, RecoverError> {
             }
         };
         before.push(Before {
-            path: e.path,
+            path: base.join(e.path),
             bytes,
         });
     }
+    let new_dirs: Vec<PathBuf> = undo.new_dirs.iter().map(|d| base.join(d)).collect();
     let all: HashSet<&std::ffi::OsStr> = before.iter().map(|b| b.path.as_os_str()).collect();
-    restore(&before, &all, &undo.new_dirs).map_err(|failures| RecoverError::Restore {
+    restore(&before, &all, &new_dirs).map_err(|failures| RecoverError::Restore {
         path: journal.to_path_buf(),
         failures,
     })?;
@@ -617,6 +630,32 @@ mod tests {
         assert_seeded(dir.path());
         assert!(!journal.exists());
         assert_eq!(recover(&journal).unwrap(), None);
+    }
+
+    #[test]
+    fn journal_paths_are_relative_so_a_moved_checkout_recovers() {
+        let top = tempfile::tempdir().unwrap();
+        let repo = top.path().join("repo");
+        fs::create_dir(&repo).unwrap();
+        seed(&repo);
+        let ops = ops(&repo);
+        let before: Vec<Before> = ops
+            .iter()
+            .map(|o| Before {
+                path: o.path().to_path_buf(),
+                bytes: read_opt(o.path()).unwrap(),
+            })
+            .collect();
+        let journal = repo.join(".relay/undo.json");
+        write_journal(&journal, &before, &missing_dirs(&ops)).unwrap();
+        let text = fs::read_to_string(&journal).unwrap();
+        assert!(!text.contains(top.path().to_str().unwrap()), "{text}");
+        fs::write(repo.join("a.txt"), "torn").unwrap();
+        fs::remove_file(repo.join("b.txt")).unwrap();
+        let moved = top.path().join("moved");
+        fs::rename(&repo, &moved).unwrap();
+        assert_eq!(recover(&moved.join(".relay/undo.json")).unwrap(), Some(4));
+        assert_seeded(&moved);
     }
 
     #[test]
