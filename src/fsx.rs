@@ -265,11 +265,20 @@ pub fn apply_all(ops: &[FileOp], opts: BatchOptions<'_>) -> Result<(), BatchErro
         path: j,
         made_dir: j.parent().is_some_and(|d| !d.is_dir()),
     });
-    if let Some(j) = opts.undo_journal {
-        write_journal(j, &before, &new_dirs).map_err(|source| BatchError::Journal {
-            path: j.to_path_buf(),
+    if let Some(j) = &journal
+        && let Err(source) = write_journal(j.path, &before, &new_dirs)
+    {
+        // Leave no trace: the journal's directory goes too if this batch made it.
+        let _ = j.remove();
+        if j.made_dir
+            && let Some(dir) = j.path.parent()
+        {
+            let _ = fs::remove_dir(dir);
+        }
+        return Err(BatchError::Journal {
+            path: j.path.to_path_buf(),
             source,
-        })?;
+        });
     }
 
     let parallel = before.len() == ops.len();
@@ -656,6 +665,26 @@ mod tests {
         fs::rename(&repo, &moved).unwrap();
         assert_eq!(recover(&moved.join(".relay/undo.json")).unwrap(), Some(4));
         assert_seeded(&moved);
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_stops_the_batch_before_any_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        seed(dir.path());
+        // `.relay` is a file, so the journal's directory cannot be made.
+        fs::write(dir.path().join(".relay"), "not a dir").unwrap();
+        let journal = dir.path().join(".relay/undo.json");
+        let err = apply_all(
+            &ops(dir.path()),
+            BatchOptions {
+                undo_journal: Some(&journal),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, BatchError::Journal { .. }), "{err}");
+        assert!(err.to_string().contains("Nothing was changed"), "{err}");
+        assert_seeded(dir.path());
     }
 
     #[test]
