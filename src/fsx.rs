@@ -129,7 +129,8 @@ struct Before {
     bytes: Option<Vec<u8>>,
 }
 
-fn read_opt(path: &Path) -> io::Result<Option<Vec<u8>>> {
+/// The file's bytes, `None` when it does not exist.
+pub fn read_opt(path: &Path) -> io::Result<Option<Vec<u8>>> {
     match fs::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -179,13 +180,18 @@ fn missing_dirs(ops: &[FileOp]) -> Vec<PathBuf> {
 /// more did not help.
 const WORKERS: usize = 8;
 
+/// Removes `path`; one that is already gone is fine.
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
 fn apply_op(op: &FileOp) -> io::Result<()> {
     match op {
         FileOp::Write { path, contents } => write_in_place(path, contents),
-        FileOp::Remove { path } => match fs::remove_file(path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
-        },
+        FileOp::Remove { path } => remove_if_present(path),
     }
 }
 
@@ -270,11 +276,6 @@ pub fn apply_all(ops: &[FileOp], opts: BatchOptions<'_>) -> Result<(), BatchErro
     {
         // Leave no trace: the journal's directory goes too if this batch made it.
         let _ = j.remove();
-        if j.made_dir
-            && let Some(dir) = j.path.parent()
-        {
-            let _ = fs::remove_dir(dir);
-        }
         return Err(BatchError::Journal {
             path: j.path.to_path_buf(),
             source,
@@ -359,10 +360,7 @@ fn restore(
     {
         let r = match &b.bytes {
             Some(bytes) => write_in_place(&b.path, bytes),
-            None => match fs::remove_file(&b.path) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-                other => other,
-            },
+            None => remove_if_present(&b.path),
         };
         if let Err(e) = r {
             failures.push(format!("{}: {e}", b.path.display()));
@@ -428,7 +426,7 @@ struct Journal<'a> {
 
 impl Journal<'_> {
     fn remove(&self) -> io::Result<()> {
-        fs::remove_file(self.path)?;
+        remove_if_present(self.path)?;
         if self.made_dir
             && let Some(dir) = self.path.parent()
         {

@@ -42,11 +42,7 @@ pub struct DiskFiles;
 
 impl FileSource for DiskFiles {
     fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>> {
-        match std::fs::read(path) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        crate::fsx::read_opt(path)
     }
 
     fn exists(&self, path: &Path) -> io::Result<bool> {
