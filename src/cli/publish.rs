@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::registry::{NpmConfig, RegistryClient, RetryPolicy};
+use crate::registry::{NpmConfig, OtpPrompter, OtpState, RegistryClient, RetryPolicy};
 use crate::release::auth::NpmrcAuth;
 use crate::release::packer::NpmPacker;
 use crate::release::plan::{PublishPlan, Strategy};
@@ -60,6 +60,10 @@ pub struct PublishArgs {
     /// after checking each one's integrity; builds nothing, runs no script, needs no sources
     #[arg(long, value_name = "DIR")]
     pub from_pack_dir: Option<PathBuf>,
+    /// One-time password for accounts with two-factor authentication on writes (also
+    /// `npm_config_otp`); on a terminal relay asks for one when the registry wants it
+    #[arg(long, value_name = "CODE")]
+    pub otp: Option<String>,
 }
 
 /// Resolves settings into the executor's context and options.
@@ -142,6 +146,14 @@ pub(crate) fn prepare_with(
     if let Some(d) = &args.from_pack_dir {
         resume.push(format!("--from-pack-dir {}", d.display()));
     }
+    // A code is good for seconds: the resume command asks for a fresh one, never repeats it.
+    let otp = args
+        .otp
+        .clone()
+        .or_else(|| npm.get("otp").map(String::from));
+    if otp.is_some() {
+        resume.push("--otp <code>".into());
+    }
     let reporter: Arc<dyn Reporter> = Arc::new(ctx.console.clone());
     let progress: Arc<dyn Progress> = if ctx.console.interactive && !args.json {
         Arc::new(Bars::default())
@@ -150,10 +162,19 @@ pub(crate) fn prepare_with(
             reporter: reporter.clone(),
         })
     };
+    // As npm: a person is asked only when both ends are a terminal.
+    let prompter: Option<Arc<dyn OtpPrompter>> = {
+        use std::io::IsTerminal;
+        (std::io::stdin().is_terminal() && std::io::stdout().is_terminal()).then(|| {
+            Arc::new(TerminalOtp {
+                progress: progress.clone(),
+            }) as Arc<dyn OtpPrompter>
+        })
+    };
     let pctx = PublishContext {
         workspace: Arc::new(ws),
         npm: npm.clone(),
-        client,
+        client: client.with_otp(Arc::new(OtpState::new(otp, prompter))),
         auth: Arc::new(NpmrcAuth { config: npm }),
         // A dry run changes nothing anywhere: no lifecycle scripts.
         packer: Arc::new(NpmPacker {
@@ -348,6 +369,33 @@ fn print_summary(ctx: &Ctx, r: &PublishReport) {
     }
 }
 
+/// Asks for one-time passwords on the terminal, with the progress bars out of the way.
+struct TerminalOtp {
+    progress: Arc<dyn Progress>,
+}
+
+impl OtpPrompter for TerminalOtp {
+    fn show_url(&self, url: &str) {
+        self.progress.pause();
+        eprintln!("Authenticate your account at:\n{url}\nwaiting for the approval...");
+        self.progress.resume();
+    }
+
+    fn read_code(&self, prompt: &str) -> Option<String> {
+        use std::io::Write;
+        self.progress.pause();
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let read = std::io::stdin().read_line(&mut line);
+        self.progress.resume();
+        match read {
+            Ok(n) if n > 0 => Some(line.trim().to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// Plain progress lines (non-TTY, CI, --verbose).
 struct Lines {
     reporter: Arc<dyn Reporter>,
@@ -378,7 +426,7 @@ struct Bars {
 }
 
 struct BarsInner {
-    _multi: indicatif::MultiProgress,
+    multi: indicatif::MultiProgress,
     bars: Vec<indicatif::ProgressBar>,
     wave_of: BTreeMap<String, usize>,
 }
@@ -406,7 +454,7 @@ impl Progress for Bars {
             .map(|p| (p.name.clone(), p.wave))
             .collect();
         *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Some(BarsInner {
-            _multi: multi,
+            multi,
             bars,
             wave_of,
         });
@@ -434,6 +482,30 @@ impl Progress for Bars {
             if let Err(e) = result {
                 b.println(format!("{name}: failed: {e}"));
             }
+        }
+    }
+    fn pause(&self) {
+        if let Some(i) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            // Off the screen, so the question starts on a clean line.
+            let _ = i.multi.clear();
+            i.multi
+                .set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+    }
+    fn resume(&self) {
+        if let Some(i) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            i.multi
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
     fn done(&self) {

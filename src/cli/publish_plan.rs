@@ -42,6 +42,7 @@ pub fn run(ctx: &Ctx, args: PublishPlanArgs) -> CliResult {
         visibility_timeout: None,
         auth: None,
         from_pack_dir: None,
+        otp: None,
     };
     let (pctx, opts) = prepare(ctx, &pargs)?;
     let report = runtime()?

@@ -3,7 +3,8 @@
 //! transient and none for what is final.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::{Method, StatusCode};
@@ -11,6 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::npmrc::{Credential, NpmConfig};
+use super::otp::{self, OtpState, WebChallenge};
 use super::publish_body::PublishBody;
 
 /// Retry and timeout policy (npm's `fetch-*` settings, with shorter defaults: relay re-reads
@@ -96,6 +98,30 @@ pub enum RegistryError {
     },
     #[error("{url}: unexpected response: {message}")]
     Decode { url: String, message: String },
+    #[error("{method} {url}: {}", otp_advice(*.given, *.web))]
+    OtpRequired {
+        method: String,
+        url: String,
+        /// A code was sent (and refused: wrong or expired).
+        given: bool,
+        /// The registry offered approval in a browser instead of a typed code.
+        web: bool,
+    },
+}
+
+fn otp_advice(given: bool, web: bool) -> String {
+    let mut s = if given {
+        "the registry refused the one-time password (wrong or expired); rerun with a fresh `--otp <code>`".to_string()
+    } else {
+        "the registry asks for a one-time password (two-factor authentication) for this write; rerun with `--otp <code>` (or NPM_CONFIG_OTP), or from a terminal to be asked for it".to_string()
+    };
+    if web {
+        s.push_str(" (there relay follows the registry's approval in a browser)");
+    }
+    s.push_str(
+        ". In CI, publish with trusted publishing (OIDC) or a granular access token that bypasses 2FA",
+    );
+    s
 }
 
 impl RegistryError {
@@ -136,12 +162,24 @@ pub enum PublishOutcome {
 pub struct RegistryClient {
     http: reqwest::Client,
     pub policy: RetryPolicy,
+    otp: Arc<OtpState>,
 }
 
 enum Attempt {
     Done(u16, Vec<u8>),
     Transient(String, Option<Duration>),
+    /// A one-time password is needed: `sent` tells whether this attempt carried one, and of
+    /// which generation.
+    Otp {
+        sent: Option<u64>,
+        web: Option<WebChallenge>,
+    },
 }
+
+/// How many fresh codes one write may ask for before giving up.
+const OTP_ROUNDS: usize = 3;
+/// How long the registry's web approval may take.
+const WEB_OTP_DEADLINE: Duration = Duration::from_secs(300);
 
 /// The server's `Retry-After` (capped at a minute) wins over our own backoff.
 fn wait_for(backoff: Duration, retry_after: Option<Duration>) -> Duration {
@@ -165,7 +203,22 @@ impl RegistryClient {
                 url: String::new(),
                 message: format!("cannot build the HTTP client: {e}"),
             })?;
-        Ok(RegistryClient { http, policy })
+        Ok(RegistryClient {
+            http,
+            policy,
+            otp: Arc::new(OtpState::default()),
+        })
+    }
+
+    /// Every write of this client sends the state's code, and asks it for a new one when the
+    /// registry refuses.
+    pub fn with_otp(mut self, otp: Arc<OtpState>) -> Self {
+        self.otp = otp;
+        self
+    }
+
+    pub fn otp(&self) -> &OtpState {
+        &self.otp
     }
 
     fn url(registry: &Url, path: &str) -> String {
@@ -189,6 +242,14 @@ impl RegistryClient {
         if let Some(c) = auth {
             req = req.header("authorization", c.header());
         }
+        // npm sends the code with writes only; reads never need it.
+        let mut sent = None;
+        if *method != Method::GET
+            && let (Some(code), generation) = self.otp.current()
+        {
+            req = req.header("npm-otp", code.expose());
+            sent = Some(generation);
+        }
         if let Some(b) = body {
             req = req
                 .header("content-type", "application/json")
@@ -199,12 +260,12 @@ impl RegistryClient {
             Err(e) => return Attempt::Transient(describe_reqwest(&e), None),
         };
         let status = resp.status();
-        let retry_after = resp
+        let retry_after = retry_after(resp.headers());
+        let www_authenticate = resp
             .headers()
-            .get("retry-after")
+            .get("www-authenticate")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .map(String::from);
         let bytes = match resp.bytes().await {
             Ok(b) => b.to_vec(),
             Err(e) => return Attempt::Transient(describe_reqwest(&e), None),
@@ -214,6 +275,12 @@ impl RegistryClient {
             return Attempt::Done(code, bytes);
         }
         let message = error_message(&bytes);
+        if otp::is_challenge(code, www_authenticate.as_deref(), &message) {
+            return Attempt::Otp {
+                sent,
+                web: otp::web_challenge(&bytes),
+            };
+        }
         if is_transient_status(code, &message) {
             return Attempt::Transient(format!("{code} {message}"), retry_after);
         }
@@ -232,10 +299,16 @@ impl RegistryClient {
     ) -> Result<(u16, Vec<u8>), RegistryError> {
         let mut delays = self.policy.delays();
         let mut attempts = 0;
+        let mut otp_rounds = 0;
         loop {
             attempts += 1;
             match self.attempt(&method, url, auth, accept, body).await {
                 Attempt::Done(s, b) => return Ok((s, b)),
+                Attempt::Otp { sent, web } => {
+                    otp_rounds += 1;
+                    self.answer_otp(&method, url, auth, sent, web, otp_rounds)
+                        .await?;
+                }
                 Attempt::Transient(msg, retry_after) => match delays.next() {
                     Some(d) => tokio::time::sleep(wait_for(d, retry_after)).await,
                     None => {
@@ -310,17 +383,26 @@ impl RegistryClient {
         let bytes = body.to_json_bytes();
         let mut delays = self.policy.delays();
         let mut attempts = 0;
+        let mut otp_rounds = 0;
+        // After a refusal for want of a code the version surely is not there: no re-read.
+        let mut recheck = false;
         loop {
-            if attempts > 0
-                && let Some(o) = self.already_there(registry, auth, body).await?
-            {
+            if recheck && let Some(o) = self.already_there(registry, auth, body).await? {
                 return Ok(o);
             }
+            recheck = true;
             attempts += 1;
             let (msg, retry_after) = match self
                 .attempt(&Method::PUT, &url, auth, "application/json", Some(&bytes))
                 .await
             {
+                Attempt::Otp { sent, web } => {
+                    otp_rounds += 1;
+                    self.answer_otp(&Method::PUT, &url, auth, sent, web, otp_rounds)
+                        .await?;
+                    recheck = false;
+                    continue;
+                }
                 Attempt::Done(status, resp) if (200..300).contains(&status) => {
                     let _ = resp;
                     return Ok(PublishOutcome::Published);
@@ -356,6 +438,120 @@ impl RegistryClient {
                         message: msg,
                         attempts,
                     });
+                }
+            }
+        }
+    }
+
+    /// Gets a code for a write the registry refused for want of one: from a person (prompt or
+    /// web approval) when there is one, else a final error. Writes refused together share one
+    /// prompt: whoever comes second finds a newer code and simply resends.
+    async fn answer_otp(
+        &self,
+        method: &Method,
+        url: &str,
+        auth: Option<&Credential>,
+        sent: Option<u64>,
+        web: Option<WebChallenge>,
+        rounds: usize,
+    ) -> Result<(), RegistryError> {
+        let refused = |given: bool, web: Option<&WebChallenge>| RegistryError::OtpRequired {
+            method: method.to_string(),
+            url: redact(url),
+            given,
+            web: web.is_some(),
+        };
+        let Some(prompter) = self.otp.prompter.clone() else {
+            self.otp.mark_refused();
+            return Err(refused(sent.is_some(), web.as_ref()));
+        };
+        let _turn = self.otp.renewing.lock().await;
+        if self.otp.refused() {
+            return Err(refused(sent.is_some(), web.as_ref()));
+        }
+        if sent.is_none_or(|g| g != self.otp.generation()) && self.otp.current().0.is_some() {
+            // Another write already got a newer code (or this one went out without the code
+            // that exists now): resend with it.
+            return Ok(());
+        }
+        if rounds > OTP_ROUNDS {
+            self.otp.mark_refused();
+            return Err(refused(true, web.as_ref()));
+        }
+        let code = match &web {
+            Some(w) => {
+                prompter.show_url(&w.auth_url);
+                self.poll_web_otp(w, url, auth).await?
+            }
+            None => {
+                let prompt = if sent.is_some() {
+                    "The one-time password was refused or has expired.\nEnter OTP: "
+                } else {
+                    "This operation requires a one-time password.\nEnter OTP: "
+                };
+                tokio::task::spawn_blocking(move || prompter.read_code(prompt))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+        };
+        match code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()) {
+            Some(c) => {
+                self.otp.replace(c);
+                Ok(())
+            }
+            None => {
+                self.otp.mark_refused();
+                Err(refused(false, web.as_ref()))
+            }
+        }
+    }
+
+    /// Polls the web flow's `doneUrl` (`202` + `Retry-After` while pending, `200 {"token"}`
+    /// once approved, as `npm-profile` does). The credential goes along only to the registry's
+    /// own origin.
+    async fn poll_web_otp(
+        &self,
+        w: &WebChallenge,
+        request_url: &str,
+        auth: Option<&Credential>,
+    ) -> Result<Option<String>, RegistryError> {
+        let same_origin = |a: &str, b: &str| matches!((Url::parse(a), Url::parse(b)), (Ok(a), Ok(b)) if a.origin() == b.origin());
+        let auth = auth.filter(|_| same_origin(&w.done_url, request_url));
+        let deadline = Instant::now() + WEB_OTP_DEADLINE;
+        loop {
+            let mut req = self
+                .http
+                .get(&w.done_url)
+                .header("accept", "application/json");
+            if let Some(c) = auth {
+                req = req.header("authorization", c.header());
+            }
+            let resp = req.send().await.map_err(|e| RegistryError::Network {
+                method: "GET".into(),
+                url: redact(&w.done_url),
+                message: describe_reqwest(&e),
+                attempts: 1,
+            })?;
+            let status = resp.status().as_u16();
+            let wait = retry_after(resp.headers()).unwrap_or(Duration::from_secs(2));
+            let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            match status {
+                200 => {
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    return Ok(v.get("token").and_then(Value::as_str).map(String::from));
+                }
+                202 if Instant::now() + wait < deadline => {
+                    tokio::time::sleep(wait.min(Duration::from_secs(30))).await;
+                }
+                202 => return Ok(None),
+                _ => {
+                    return Err(http_error(
+                        "GET",
+                        &w.done_url,
+                        status,
+                        &error_message(&body),
+                    ));
                 }
             }
         }
@@ -570,6 +766,14 @@ fn error_message(body: &[u8]) -> String {
             let s = String::from_utf8_lossy(body);
             s.chars().take(200).collect()
         })
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// 408, 420, 429, 5xx and the packument-save 409 race are transient.

@@ -3,6 +3,7 @@
 
 mod client;
 pub mod npmrc;
+pub mod otp;
 mod publish_body;
 
 pub use client::{
@@ -10,4 +11,5 @@ pub use client::{
     escape_name, is_duplicate, is_transient_status, redact,
 };
 pub use npmrc::{Credential, Env, NpmConfig, NpmrcError, nerf_dart};
+pub use otp::{OtpPrompter, OtpState};
 pub use publish_body::{PublishBody, Tarball, normalise_manifest};

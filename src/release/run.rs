@@ -51,6 +51,9 @@ pub trait Progress: Send + Sync {
     fn plan(&self, _plan: &PublishPlan) {}
     fn started(&self, _name: &str, _version: &str) {}
     fn finished(&self, _name: &str, _version: &str, _result: Result<&str, &str>) {}
+    /// Out of the way while relay asks the person at the terminal something.
+    fn pause(&self) {}
+    fn resume(&self) {}
     fn done(&self) {}
 }
 
@@ -708,7 +711,10 @@ pub async fn publish(
         BTreeMap::from([(tag, version.to_string())])
     };
     loop {
-        if !(opts.fail_fast && any_failed) {
+        // A write refused for want of a one-time password nobody can give: every other upload
+        // would be refused too, so none is started.
+        let stopped = (opts.fail_fast && any_failed) || ctx.client.otp().refused();
+        if !stopped {
             for name in &order {
                 if running >= opts.concurrency.max(1) {
                     break;
@@ -855,6 +861,10 @@ pub async fn publish(
     for n in &order {
         let reason = match &state[n] {
             St::Blocked(dep) => format!("depends on {dep}, which was not published"),
+            St::Waiting if ctx.client.otp().refused() => {
+                "not started: the registry asks for a one-time password (see the failure above)"
+                    .into()
+            }
             St::Waiting => "not started: --fail-fast stopped the release after a failure".into(),
             _ => continue,
         };

@@ -21,6 +21,7 @@ mod pre;
 mod publish;
 mod publish_crash;
 mod publish_faults;
+mod publish_otp;
 mod publish_promote;
 mod publish_schedule;
 mod registry;

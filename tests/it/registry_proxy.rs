@@ -1,7 +1,9 @@
 //! A fault-injecting reverse proxy in front of Verdaccio: per-request rules answer with 5xx,
 //! 429 + Retry-After, the packument-save 409 race, 403, reset the connection, delay past the
-//! client's timeout, or forward and then drop the success. It counts the publishes that
-//! Verdaccio accepted per package, so tests can assert "exactly once".
+//! client's timeout, or forward and then drop the success, or demand a one-time password as
+//! npmjs does for accounts with 2FA on writes (also its web flow: `authUrl`, and a `doneUrl`
+//! this proxy answers). It counts the publishes that Verdaccio accepted per package, so tests
+//! can assert "exactly once".
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -28,6 +30,10 @@ pub enum Fault {
     LoseResponse,
     /// Pause until `release()` is called on the proxy, then forward.
     Hold,
+    /// Forward only with `npm-otp: <code>`; otherwise `401`, `www-authenticate: OTP` and
+    /// npmjs's error body, plus `authUrl`/`doneUrl` when `web` (the proxy answers the done URL:
+    /// `202` + `Retry-After: 1` for `web_pending` polls, then `200 {"token": code}`).
+    RequireOtp { code: String, web: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +55,13 @@ struct State {
     seen: Vec<String>,
     held: usize,
     released: bool,
+    /// "METHOD path" of every request that carried `npm-otp`.
+    otp_sent: Vec<String>,
+    /// Polls of the web flow's done URL still to answer `202`, and the code it then gives.
+    web_pending: usize,
+    web_code: Option<String>,
+    /// Polls of the done URL, and whether each carried the registry credential.
+    web_polls: Vec<bool>,
 }
 
 pub struct FaultProxy {
@@ -147,6 +160,21 @@ impl FaultProxy {
     pub fn seen(&self) -> Vec<String> {
         self.state.lock().unwrap().seen.clone()
     }
+
+    pub fn otp_sent(&self) -> Vec<String> {
+        self.state.lock().unwrap().otp_sent.clone()
+    }
+
+    /// The done URL answers `202` this many times, then `200 {"token": code}`.
+    pub fn web_approval(&self, pending: usize, code: &str) {
+        let mut s = self.state.lock().unwrap();
+        s.web_pending = pending;
+        s.web_code = Some(code.to_string());
+    }
+
+    pub fn web_polls(&self) -> Vec<bool> {
+        self.state.lock().unwrap().web_polls.clone()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -175,9 +203,31 @@ async fn handle(
         .path_and_query()
         .map(|p| p.to_string())
         .unwrap_or_default();
+    if path.starts_with("/-/v1/done") {
+        let mut s = state.lock().unwrap();
+        let authed = req.headers().contains_key("authorization");
+        s.web_polls.push(authed);
+        let r = if s.web_pending > 0 {
+            s.web_pending -= 1;
+            Response::builder()
+                .status(202)
+                .header("retry-after", "1")
+                .body(Full::new(Bytes::from_static(b"{}")))
+        } else {
+            let token = serde_json::json!({ "token": s.web_code.clone().unwrap_or_default() });
+            Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(token.to_string())))
+        };
+        return Ok(r.unwrap());
+    }
     let fault = {
         let mut s = state.lock().unwrap();
         s.seen.push(format!("{method} {path}"));
+        if req.headers().contains_key("npm-otp") {
+            s.otp_sent.push(format!("{method} {path}"));
+        }
         let mut found = None;
         for (rule, used) in s.rules.iter_mut() {
             if rule.method == method
@@ -214,6 +264,28 @@ async fn handle(
         }
         Some(Fault::Reset) => {
             return Err(std::io::Error::other("injected connection reset"));
+        }
+        Some(Fault::RequireOtp { code, web }) => {
+            let given = headers.get("npm-otp").and_then(|v| v.to_str().ok());
+            if given != Some(code.as_str()) {
+                let mut body = serde_json::json!({
+                    "error": "You must provide a one-time pass. Upgrade your client to npm@latest in order to use 2FA."
+                });
+                if *web {
+                    let host = headers
+                        .get("host")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("127.0.0.1");
+                    body["authUrl"] = format!("http://{host}/auth/approve/1").into();
+                    body["doneUrl"] = format!("http://{host}/-/v1/done?authId=1").into();
+                }
+                return Ok(Response::builder()
+                    .status(401)
+                    .header("www-authenticate", "OTP")
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body.to_string())))
+                    .unwrap());
+            }
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
         Some(Fault::Hold) => state.lock().unwrap().held += 1,
