@@ -42,7 +42,11 @@ const PNPM_PUBLISH_CONFIG_KEYS: &[&str] = &[
 ];
 
 /// `publishConfig` keys Yarn Berry copies (`plugin-pack` `beforeWorkspacePacking`).
-const YARN_PUBLISH_CONFIG_KEYS: &[&str] = &["main", "browser", "module", "exports", "bin"];
+/// What `yarn pack` copies from `publishConfig`, in its order (plugin-pack, then
+/// plugin-typescript's `typings`/`types`), each only when truthy.
+const YARN_PUBLISH_CONFIG_KEYS: &[&str] = &[
+    "type", "main", "browser", "module", "exports", "imports", "bin", "typings", "types",
+];
 
 const DEP_FIELDS: &[&str] = &[
     "dependencies",
@@ -426,6 +430,27 @@ fn override_publish_config(out: &mut Map<String, Value>, keys: &[&str], drop_emp
     }
 }
 
+/// JavaScript's truthiness, which decides what Yarn copies out of `publishConfig`.
+fn js_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// Yarn drops its default `npm:` protocol from a catalog entry (`npm:^1.3.0` → `^1.3.0`). An
+/// alias (`npm:left-pad@^1.3.0`) keeps it: Yarn would publish `left-pad@^1.3.0`, which npm
+/// cannot read.
+fn yarn_catalog_range(range: String) -> String {
+    match range.strip_prefix("npm:") {
+        Some(rest) if !rest.contains('@') => rest.to_string(),
+        _ => range,
+    }
+}
+
 fn yarn_bun_export(
     ws: &Workspace,
     pkg_dir: &Path,
@@ -451,11 +476,24 @@ fn yarn_bun_export(
                         let tok = if rest == "*" { "" } else { rest };
                         format!("{tok}{v}")
                     }
+                    // Yarn's own form: the workspace's path from the root, its "anchored
+                    // descriptor", publishes the exact version.
+                    r if tool == Tool::Yarn
+                        && ws
+                            .get(dep)
+                            .is_some_and(|p| p.dir == r.trim_end_matches('/')) =>
+                    {
+                        workspace_version(ws, dep, dep, path)?.to_string()
+                    }
+                    // Yarn would publish `workspace:../x` as it is, which no consumer can
+                    // install; relay publishes the version, as pnpm and Bun do.
                     r if r.starts_with("./") || r.starts_with("../") => {
                         package_at_dir(ws, pkg_dir, r, dep, path)?.1.to_string()
                     }
                     r => r.to_string(),
                 }
+            } else if tool == Tool::Yarn && s.starts_with("catalog:") {
+                yarn_catalog_range(resolve_catalog(ws, path, dep, s)?)
             } else {
                 resolve_catalog(ws, path, dep, s)?
             };
@@ -467,7 +505,7 @@ fn yarn_bun_export(
         // Yarn copies these without deleting them from publishConfig.
         if let Some(Value::Object(pc)) = obj.get("publishConfig") {
             for k in YARN_PUBLISH_CONFIG_KEYS {
-                if let Some(v) = pc.get(*k) {
+                if let Some(v) = pc.get(*k).filter(|v| js_truthy(v)) {
                     out.insert((*k).to_string(), v.clone());
                 }
             }
@@ -479,6 +517,16 @@ fn yarn_bun_export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yarn_catalog_ranges_lose_the_default_protocol_but_not_an_alias() {
+        assert_eq!(yarn_catalog_range("npm:^1.3.0".into()), "^1.3.0");
+        assert_eq!(yarn_catalog_range("^4.17.21".into()), "^4.17.21");
+        assert_eq!(
+            yarn_catalog_range("npm:left-pad@^1.3.0".into()),
+            "npm:left-pad@^1.3.0"
+        );
+    }
 
     #[test]
     fn jsr_specs() {

@@ -151,6 +151,16 @@ fn discover_js(root: &Path) -> Result<Option<JsPart>, WorkspaceError> {
     if let Some(doc) = &root_doc {
         read_bun_catalogs(doc, &root_manifest, &mut catalogs)?;
     }
+    if tool == Tool::Yarn {
+        // Yarn 4.10+ keeps its catalogs in `.yarnrc.yml` (`catalog:` and `catalogs:`), the
+        // same shape as pnpm's.
+        let yarnrc = root.join(".yarnrc.yml");
+        match fs::read_to_string(&yarnrc) {
+            Ok(text) => catalogs.extend(read_pnpm(&yarnrc, &text)?.catalogs),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&yarnrc, e)),
+        }
+    }
 
     let mut root_package = match &root_doc {
         Some(doc) => Some(package_from_json(root, &root_manifest, doc, true)?),

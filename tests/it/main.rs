@@ -14,6 +14,7 @@ mod oidc_doubles;
 mod pack;
 mod pack_cli;
 mod pack_pnpm;
+mod pack_yarn_bun;
 mod plan_cases;
 mod plan_oracle;
 mod plan_props;

@@ -11,7 +11,7 @@ use crate::harness::*;
 use crate::pack::{gunzip, relay_pack, write_tree};
 
 /// Extracts one file from a tar stream.
-fn tar_file(tar: &[u8], want: &str) -> Option<Vec<u8>> {
+pub(crate) fn tar_file(tar: &[u8], want: &str) -> Option<Vec<u8>> {
     let mut ar = tar::Archive::new(tar);
     for e in ar.entries().ok()? {
         let mut e = e.ok()?;
@@ -24,7 +24,7 @@ fn tar_file(tar: &[u8], want: &str) -> Option<Vec<u8>> {
     None
 }
 
-fn tar_paths(tar: &[u8]) -> Vec<String> {
+pub(crate) fn tar_paths(tar: &[u8]) -> Vec<String> {
     let mut ar = tar::Archive::new(tar);
     let mut out: Vec<String> = ar
         .entries()
