@@ -104,6 +104,54 @@ pub fn waves(ws: &Workspace, names: &[String]) -> Waves {
     (w.waves, waits, warnings)
 }
 
+/// The order in which ready packages take an upload slot: those with the longest chain of
+/// dependents in this release first (ties keep `order`). Each level of a chain costs an upload
+/// and a visibility check, so starting the deep chains early keeps the slots busy to the end
+/// instead of leaving the last levels to go one at a time.
+pub fn critical_first(order: &[String], waits: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (n, deps) in waits {
+        for d in deps {
+            dependents.entry(d.as_str()).or_default().push(n.as_str());
+        }
+    }
+    fn height<'a>(
+        n: &'a str,
+        dependents: &BTreeMap<&'a str, Vec<&'a str>>,
+        memo: &mut BTreeMap<&'a str, usize>,
+        open: &mut BTreeSet<&'a str>,
+    ) -> usize {
+        if let Some(h) = memo.get(n) {
+            return *h;
+        }
+        // `waits` leaves cycles out, so this guard only protects against a malformed map.
+        if !open.insert(n) {
+            return 0;
+        }
+        let h = dependents
+            .get(n)
+            .map(|ds| {
+                ds.iter()
+                    .map(|d| 1 + height(d, dependents, memo, open))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        open.remove(n);
+        memo.insert(n, h);
+        h
+    }
+    let mut memo = BTreeMap::new();
+    let mut open = BTreeSet::new();
+    let heights: Vec<usize> = order
+        .iter()
+        .map(|n| height(n, &dependents, &mut memo, &mut open))
+        .collect();
+    let mut idx: Vec<usize> = (0..order.len()).collect();
+    idx.sort_by_key(|&i| std::cmp::Reverse(heights[i]));
+    idx.into_iter().map(|i| order[i].clone()).collect()
+}
+
 /// The dist-tag for a release: `--tag`, else the pre-mode tag, else `latest`.
 pub fn choose_tag(cli: Option<&str>, config: Option<&str>, pre_tag: Option<&str>) -> String {
     cli.or(config).or(pre_tag).unwrap_or("latest").to_string()
@@ -161,6 +209,35 @@ pub fn release_id(versions: &BTreeMap<String, String>, tag: &str, strategy: Stra
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_chains_go_first_and_ties_keep_the_plan_order() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // c0 <- c1 <- c2 is a chain; a, b, z are leaves; m <- z.
+        let waits: BTreeMap<String, Vec<String>> = [
+            ("a", vec![]),
+            ("b", vec![]),
+            ("c0", vec![]),
+            ("c1", vec!["c0"]),
+            ("c2", vec!["c1"]),
+            ("m", vec![]),
+            ("z", vec!["m"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), s(&v)))
+        .collect();
+        let order = s(&["a", "b", "c0", "m", "c1", "z", "c2"]);
+        assert_eq!(
+            critical_first(&order, &waits),
+            s(&["c0", "m", "c1", "a", "b", "z", "c2"])
+        );
+        // A malformed map with a cycle still terminates.
+        let cyclic: BTreeMap<String, Vec<String>> = [("x", vec!["y"]), ("y", vec!["x"])]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), s(&v)))
+            .collect();
+        assert_eq!(critical_first(&s(&["x", "y"]), &cyclic).len(), 2);
+    }
 
     #[test]
     fn tag_rules() {

@@ -655,7 +655,17 @@ pub async fn publish(
             },
         );
     }
-    let order: Vec<String> = plan.packages.iter().map(|p| p.name.clone()).collect();
+    let order: Vec<String> = plan::critical_first(
+        &plan
+            .packages
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>(),
+        &jobs
+            .iter()
+            .map(|(n, j)| (n.clone(), j.waits.clone()))
+            .collect(),
+    );
     #[derive(Clone, PartialEq)]
     enum St {
         Waiting,

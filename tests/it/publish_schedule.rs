@@ -117,3 +117,46 @@ fn dependents_go_when_their_dependency_is_visible_not_when_the_wave_is_done() {
     assert_eq!(names("failed"), vec![m.names[4].clone()]);
     assert_eq!(names("notAttempted"), vec![m.names[5].clone()]);
 }
+
+#[test]
+fn the_deepest_chain_takes_the_first_upload_slot() {
+    let vd = Verdaccio::shared();
+    let proxy = FaultProxy::start(vd.port());
+    // u3 <- p4 <- p5 is a chain; u0, p1 and p2 are leaves, which the plan lists first.
+    let m = Mono::with_edges(
+        &unique_scope("crit"),
+        6,
+        "1.0.0",
+        vec![(4, 3, "dependencies"), (5, 4, "dependencies")],
+    );
+    m.npmrc(&proxy.url(), vd.token(), "");
+    let out = m
+        .relay()
+        .args(["publish", "--no-git-tag", "--json", "--concurrency", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", harness::stderr(&out));
+    let plan: Value = serde_json::from_str(&harness::stdout(&out)).unwrap();
+    let wave1: Vec<&str> = plan["plan"]["waves"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_ne!(wave1.first(), Some(&m.names[3].as_str()), "{wave1:?}");
+    // One slot. The chain's root goes first, though the plan lists it last in its wave. Its
+    // slot is free again while its visibility is checked, so a leaf goes next; once the root
+    // is visible its dependent goes before the remaining leaves.
+    let puts: Vec<String> = proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.starts_with("PUT "))
+        .collect();
+    let at = |i: usize| {
+        let want = format!("PUT {}", escaped(&m.names[i]));
+        puts.iter().position(|p| *p == want).unwrap()
+    };
+    assert_eq!(puts.len(), 6, "{puts:?}");
+    assert_eq!(at(3), 0, "{puts:?}");
+    assert!(at(4) < at(0), "{puts:?}");
+}
