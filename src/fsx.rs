@@ -56,7 +56,7 @@ impl FileOp {
 /// and more, 80% of the run, where one journal file costs a millisecond. The journal is also
 /// stronger: per-file renames keep each file whole but leave a half-applied *batch* behind a
 /// crash, which the journal undoes.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct BatchOptions<'a> {
     /// Where to keep the previous bytes while the batch runs (removed when it ends).
     pub undo_journal: Option<&'a Path>,
@@ -64,6 +64,10 @@ pub struct BatchOptions<'a> {
     pub fail_at: Option<usize>,
     /// Tests: abort the process before the N-th edit, as a SIGKILL would.
     pub crash_at: Option<usize>,
+    /// Runs once every edit is made, while the journal still holds the previous bytes (the
+    /// repository's formatter on the written files). If it fails, every file is put back as
+    /// it was, so a failure here changes nothing on disk either.
+    pub after: Option<&'a (dyn Fn() -> Result<(), String> + Sync)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +94,9 @@ pub enum BatchError {
         #[source]
         source: io::Error,
     },
+    /// The `after` step failed; every file was put back.
+    #[error("{0}")]
+    After(String),
 }
 
 impl BatchError {
@@ -318,6 +325,31 @@ pub fn apply_all(ops: &[FileOp], opts: BatchOptions<'_>) -> Result<(), BatchErro
             failure = Some((ops[i].path(), e));
         }
         base += phase.len();
+    }
+    let after_failed = match (&failure, opts.after) {
+        (None, Some(after)) => after().err(),
+        _ => None,
+    };
+    if let Some(message) = after_failed {
+        // Everything was written: every file goes back.
+        let all: HashSet<&std::ffi::OsStr> = ops.iter().map(|op| op.path().as_os_str()).collect();
+        return match restore(&before, &all, &created_dirs) {
+            Ok(()) => {
+                if let Some(j) = &journal {
+                    let _ = j.remove();
+                }
+                Err(BatchError::After(message))
+            }
+            Err(failures) => Err(BatchError::RestoreFailed {
+                path: opts.undo_journal.map(Path::to_path_buf).unwrap_or_default(),
+                source: io::Error::other(message),
+                restore: failures,
+                journal: opts
+                    .undo_journal
+                    .map(|j| j.display().to_string())
+                    .unwrap_or_else(|| "no journal".into()),
+            }),
+        };
     }
     let Some((path, source)) = failure else {
         if let Some(j) = &journal {
@@ -566,7 +598,7 @@ mod tests {
                 BatchOptions {
                     undo_journal: Some(&journal),
                     fail_at: Some(fail),
-                    crash_at: None,
+                    ..Default::default()
                 },
             )
             .unwrap_err();
@@ -591,6 +623,41 @@ mod tests {
         assert_eq!(fs::read(dir.path().join("d.bin")).unwrap(), b"d");
         assert_eq!(fs::read(dir.path().join("new/deeper/c.txt")).unwrap(), b"c");
         assert!(!journal.exists());
+    }
+
+    #[test]
+    fn a_failing_after_step_puts_every_file_back() {
+        let dir = tempfile::tempdir().unwrap();
+        seed(dir.path());
+        let journal = dir.path().join(".relay/undo.json");
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        let after = || {
+            // It runs with every edit made and the journal still there.
+            assert_eq!(
+                fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+                "new a, longer than before"
+            );
+            assert!(journal.exists());
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            Err("the formatter failed".to_string())
+        };
+        let err = apply_all(
+            &ops(dir.path()),
+            BatchOptions {
+                undo_journal: Some(&journal),
+                after: Some(&after),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(
+            matches!(err, BatchError::After(ref m) if m == "the formatter failed"),
+            "{err}"
+        );
+        assert_seeded(dir.path());
+        assert!(!journal.exists());
+        assert!(!dir.path().join(".relay").exists());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod changelog;
 pub mod changeset;
 pub mod cli;
+pub mod formatter;
 pub mod fsx;
 pub mod git;
 pub mod graph;

@@ -670,6 +670,21 @@ pub fn run_with(
     };
     let written =
         changeset::write(&repo.root, &releases, &summary, &mut rng).map_err(changeset_error)?;
+    // changesets formats the new file (config `format`). If the formatter fails the file goes
+    // away again: a failed `relay add` leaves nothing behind.
+    if let Some(f) = crate::formatter::resolve(repo.config.format, &repo.root)
+        && let Err(e) = crate::formatter::run(
+            f,
+            repo.ws.tool,
+            &repo.root,
+            std::slice::from_ref(&written.path),
+        )
+    {
+        let _ = std::fs::remove_file(&written.path);
+        return Err(CliError::user(format!(
+            "{e}\nno change file was written; fix the formatter or set \"format\": false in .changeset/config.json"
+        )));
+    }
 
     if let Some(msg) = add_commit_message(&repo.config.config.commit, &summary)? {
         crate::git::add(&repo.root, &written.path)

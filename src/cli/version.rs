@@ -77,6 +77,7 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
     }
     let file = settings::load_config_file(&root).map_err(CliError::user)?;
     let mut config = file.config.clone();
+    let tool = ws.tool;
 
     let mut messages = Vec::new();
     if !args.ignore.is_empty() {
@@ -285,14 +286,39 @@ pub fn run(ctx: &Ctx, args: VersionArgs) -> CliResult {
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
     };
+    // changesets formats the CHANGELOGs it wrote (config `format`); relay does it while the
+    // undo journal still holds the previous bytes, so a failing formatter changes nothing.
+    let changelogs: Vec<std::path::PathBuf> = edits
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            fsx::FileOp::Write { path, .. }
+                if path.file_name().is_some_and(|n| n == "CHANGELOG.md") =>
+            {
+                Some(path.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let formatter = (!changelogs.is_empty())
+        .then(|| crate::formatter::resolve(file.format, &root))
+        .flatten();
+    let format = || match formatter {
+        Some(f) => crate::formatter::run(f, tool, &root, &changelogs),
+        None => Ok(()),
+    };
     let opts = fsx::BatchOptions {
         undo_journal: Some(&journal),
         fail_at: test_hook(FAIL_AT_ENV),
         crash_at: test_hook(CRASH_AT_ENV),
+        after: Some(&format),
     };
     fsx::apply_all(&edits.ops, opts).map_err(|e| match e {
         fsx::BatchError::Io { .. } => CliError::user(format!(
             "writing the version edits failed, every file was restored: {e}"
+        )),
+        fsx::BatchError::After(m) => CliError::user(format!(
+            "{m}\nevery file was restored; fix the formatter or set \"format\": false in .changeset/config.json"
         )),
         _ => CliError::user(format!("writing the version edits failed: {e}")),
     })?;

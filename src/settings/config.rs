@@ -22,8 +22,8 @@ const EXPERIMENTAL: &str = "___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH";
 const PICOMATCH_NOTE: &str =
     "Note that glob expressions must be defined according to https://npmx.dev/picomatch.";
 
-/// v3's `format`: which formatter changesets would run on written files. relay never runs a
-/// formatter; `relay init` writes `false`.
+/// v3's `format`: which formatter runs on the CHANGELOGs `relay version` writes and the change
+/// files `relay add` writes (see `crate::formatter`); `relay init` writes `false`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatSetting {
     Auto,

@@ -4,6 +4,7 @@ mod add;
 mod add_diff;
 mod changeset;
 mod config;
+mod format;
 mod graph;
 mod graph_props;
 mod harness;

@@ -706,3 +706,46 @@ fn version_matches_changesets_with_github_api() {
     };
     run_all(vec![committed, no_token]);
 }
+
+/// changesets 3 runs the repository's formatter on the CHANGELOGs it writes (`format`, default
+/// `auto`): here the pinned Prettier, found by its configuration file, by name, or as an
+/// installed package. The files must come out the same from both tools.
+#[test]
+fn version_formats_changelogs_like_changesets() {
+    let npm_cache = tempfile::tempdir().unwrap();
+    let cache = npm_cache.path().to_string_lossy().into_owned();
+    let repo = |name: &str, format: Value| {
+        let mut c = mono(
+            name,
+            &[
+                a(),
+                pkg("pkg-b", "1.0.0").dep("pkg-a", "^1.0.0"),
+                pkg("pkg-c", "1.0.0").peer("pkg-a", "^1.0.0"),
+            ],
+            json!({ "format": format }),
+        )
+        .cs(
+            "brave-lions-dance",
+            &[("pkg-a", "major")],
+            "Remove the deprecated `foo()` export, which had been kept around for a long time because of many callers.  \n\nMigration:\n* call `bar()` instead\n* or   `baz()`",
+        )
+        .cs("quiet-owls-sing", &[("pkg-c", "patch")], "Fix c rendering")
+        .file(
+            "packages/pkg-a/CHANGELOG.md",
+            "# pkg-a\n\n## 1.0.0\n*   First   release\n",
+        )
+        .env("npm_config_cache", &cache)
+        .env("npm_config_update_notifier", "false");
+        c.prettier = true;
+        c
+    };
+    run_all(vec![
+        repo("prettier-by-config", json!("auto")).file(
+            ".prettierrc",
+            "{\"proseWrap\": \"always\", \"printWidth\": 40}\n",
+        ),
+        repo("prettier-by-name", json!("prettier")),
+        repo("prettier-installed", json!("auto")),
+        repo("format-off", json!(false)),
+    ]);
+}

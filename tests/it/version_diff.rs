@@ -27,6 +27,9 @@ pub struct Case {
     /// Snapshot runs: replace 13/14-digit runs (timestamps) before comparing.
     pub normalize_time: bool,
     pub env: Vec<(String, String)>,
+    /// Both copies get the pinned Prettier in `node_modules` (tests/tools/prettier), so a
+    /// `format` of `auto` or `prettier` finds it there, as in a repository that installed it.
+    pub prettier: bool,
 }
 
 impl Case {
@@ -38,6 +41,7 @@ impl Case {
             steps: vec![Step::Version(vec![])],
             normalize_time: false,
             env: Vec::new(),
+            prettier: false,
         }
     }
     pub fn file(mut self, path: &str, content: &str) -> Self {
@@ -285,6 +289,12 @@ pub fn run_case(case: &Case, driver: &mut Driver) -> Result<(), String> {
         // changesets resolves the generator from `.changeset/` upwards: lend it ours.
         let tool = harness::node_tool("changelog-github");
         std::os::unix::fs::symlink(tool.join("node_modules"), a.join("node_modules")).unwrap();
+    }
+    if case.prettier {
+        let tool = harness::node_tool("prettier");
+        for d in [&a, &b] {
+            std::os::unix::fs::symlink(tool.join("node_modules"), d.join("node_modules")).unwrap();
+        }
     }
     for (i, step) in case.steps.iter().enumerate() {
         match step {
