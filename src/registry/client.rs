@@ -469,14 +469,16 @@ impl RegistryClient {
         if self.otp.refused() {
             return Err(refused(sent.is_some(), web.as_ref()));
         }
+        // Checked first: a request that keeps being refused (one that never carries the code,
+        // like a read) must not loop.
+        if rounds > OTP_ROUNDS {
+            self.otp.mark_refused();
+            return Err(refused(sent.is_some(), web.as_ref()));
+        }
         if sent.is_none_or(|g| g != self.otp.generation()) && self.otp.current().0.is_some() {
             // Another write already got a newer code (or this one went out without the code
             // that exists now): resend with it.
             return Ok(());
-        }
-        if rounds > OTP_ROUNDS {
-            self.otp.mark_refused();
-            return Err(refused(true, web.as_ref()));
         }
         let code = match &web {
             Some(w) => {

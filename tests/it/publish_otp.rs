@@ -245,3 +245,31 @@ fn on_a_terminal_the_registry_web_approval_is_followed() {
     assert_eq!(proxy.web_polls(), vec![true, true, true]);
     assert_all_published(vd, &m, "1.0.0");
 }
+
+/// relay sends the code with writes only. A registry that also demands it for reads gets a
+/// bounded number of tries, then a clear error: no endless loop, nothing published.
+#[test]
+fn a_read_that_demands_a_code_ends_instead_of_looping() {
+    let vd = Verdaccio::shared();
+    let proxy = FaultProxy::start(vd.port());
+    proxy.add(
+        "GET",
+        "",
+        Fault::RequireOtp {
+            code: CODE.into(),
+            web: false,
+        },
+        0,
+    );
+    let m = independent("otpread");
+    m.npmrc(&proxy.url(), vd.token(), "");
+    let (code, shown) = relay_on_a_terminal(
+        &m,
+        &["publish", "--no-git-tag", "--concurrency", "1"],
+        &format!("{CODE}\n"),
+    );
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("one-time password"), "{shown}");
+    assert!(proxy.seen().len() < 100, "{} requests", proxy.seen().len());
+    assert_nothing_on_registry(vd, &m);
+}
