@@ -868,7 +868,8 @@ pub async fn publish(
             }
         }
     }
-    for n in &order {
+    // Reported in the plan's order (waves), not the scheduling order.
+    for n in plan.packages.iter().map(|p| &p.name) {
         let reason = match &state[n] {
             St::Blocked(dep) => format!("depends on {dep}, which was not published"),
             St::Waiting if ctx.client.otp().refused() => {
