@@ -82,7 +82,8 @@ pub fn publish_manifest(
             message: "package.json must hold a JSON object".into(),
         });
     };
-    let exported = match ws.tool {
+    let tool = super::packing_tool(ws);
+    let exported = match tool {
         Tool::Npm | Tool::Root | Tool::Cargo => {
             check_no_protocols(obj, path, ws.tool)?;
             return Ok(PublishManifest {
@@ -91,7 +92,7 @@ pub fn publish_manifest(
             });
         }
         Tool::Pnpm => pnpm_export(ws, pkg_dir, path, obj)?,
-        Tool::Yarn | Tool::Bun => yarn_bun_export(ws, pkg_dir, path, obj, ws.tool)?,
+        Tool::Yarn | Tool::Bun => yarn_bun_export(ws, pkg_dir, path, obj, tool)?,
     };
     // Only rewrite when something changed: otherwise the file stays byte-identical.
     if exported == *obj && same_order(&exported, obj) {

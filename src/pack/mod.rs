@@ -13,6 +13,7 @@ mod scripts;
 mod secrets;
 mod tar;
 mod walk;
+mod yarn_walk;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -207,6 +208,29 @@ fn read_json(path: &Path) -> Result<(Vec<u8>, Value), PackError> {
 
 /// The `.npmignore` (else `.gitignore`) contents of every directory from the workspace root
 /// down to the package's parent: npm applies them when packing a workspace package.
+/// Whose `pack` relay follows: the workspace's tool, and Yarn's for a single-package
+/// repository that is a Yarn (2+) project: a `.yarnrc.yml`, or `packageManager: yarn@…`. A
+/// lone `yarn.lock` is not enough (npm projects keep stray ones, and Yarn 1 packs differently).
+pub(crate) fn packing_tool(ws: &Workspace) -> Tool {
+    let yarn_project = || {
+        ws.root.join(".yarnrc.yml").is_file()
+            || fs::read(ws.root.join("package.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .and_then(|v| {
+                    v.get("packageManager")
+                        .and_then(Value::as_str)
+                        .map(|s| s.starts_with("yarn@") && !s.starts_with("yarn@1."))
+                })
+                .unwrap_or(false)
+    };
+    if ws.tool == Tool::Root && yarn_project() {
+        Tool::Yarn
+    } else {
+        ws.tool
+    }
+}
+
 fn out_of_tree_rules(ws: &Workspace, pkg: &Package) -> Result<Vec<String>, PackError> {
     if !matches!(ws.tool, Tool::Npm | Tool::Yarn | Tool::Bun) || pkg.is_root {
         return Ok(Vec::new());
@@ -310,15 +334,33 @@ pub fn pack_package(
         .to_string();
 
     let normalized = walk::normalize_manifest(&publish.value, &pdir);
-    let selection = walk::select(&walk::WalkInput {
-        dir: &pdir,
-        manifest: &normalized,
-        out_of_tree_rules: if pdir == dir {
-            out_of_tree_rules(ws, pkg)?
-        } else {
-            Vec::new()
-        },
-    })?;
+    let selection = if packing_tool(ws) == Tool::Yarn {
+        // Yarn's own selection (see yarn_walk): other workspaces inside this one stay out.
+        let nested: Vec<String> = ws
+            .all()
+            .filter(|p| p.abs_dir() != pdir)
+            .filter_map(|p| p.abs_dir().strip_prefix(&pdir).ok().map(Path::to_path_buf))
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .collect();
+        walk::Selection {
+            files: walk::tar_order(yarn_walk::select(
+                &pdir,
+                &publish.value,
+                pdir == ws.root,
+                &nested,
+            )?),
+        }
+    } else {
+        walk::select(&walk::WalkInput {
+            dir: &pdir,
+            manifest: &normalized,
+            out_of_tree_rules: if pdir == dir {
+                out_of_tree_rules(ws, pkg)?
+            } else {
+                Vec::new()
+            },
+        })?
+    };
     let plain = |p: &str| p.strip_prefix("./").unwrap_or(p).to_string();
     let selected: Vec<String> = selection.files.iter().map(|f| plain(f)).collect();
 

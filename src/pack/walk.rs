@@ -195,7 +195,13 @@ pub fn select(input: &WalkInput<'_>) -> Result<Selection, PackError> {
         &input.out_of_tree_rules,
         &mut seen,
     )?;
-    // The final sort, on the paths as npm-packlist hands them to tar (`./` before `@`).
+    Ok(Selection {
+        files: tar_order(files),
+    })
+}
+
+/// The final sort, on the paths as npm-packlist hands them to tar (`./` before `@`).
+pub fn tar_order(files: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = files
         .into_iter()
         .map(|e| {
@@ -207,7 +213,7 @@ pub fn select(input: &WalkInput<'_>) -> Result<Selection, PackError> {
         })
         .collect();
     out.sort_by(|a, b| pack_sort(a, b));
-    Ok(Selection { files: out })
+    out
 }
 
 /// Walks one package (the project, or a bundled dependency under it) and returns its files,

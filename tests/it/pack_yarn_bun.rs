@@ -219,3 +219,101 @@ fn bun_publish_manifest_matches_bun_pm_pack() {
         assert_eq!(tar_paths(&ours), tar_paths(&theirs), "{what}");
     }
 }
+
+/// The file list `yarn pack` selects, which is not npm's: only ignore files inside the package
+/// count (a root `.gitignore` listing `dist` does not drop a package's `dist`), `.github` is
+/// always out, `main`/`bin`/`browser` always in, `files` with negations and directories, nested
+/// workspaces out, and in a single-package project Yarn's own files out.
+#[test]
+fn yarn_file_list_matches_yarn_pack() {
+    let ws_root =
+        r#"{"name":"root","private":true,"workspaces":["packages/*","packages/a/examples/*"]}"#;
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "root .gitignore, .github, node_modules, .npmignore with a negation",
+            vec![
+                ("package.json", ws_root),
+                (".gitignore", "dist\n*.log\n"),
+                (
+                    "packages/a/package.json",
+                    r#"{"name":"a","version":"1.0.0","main":"dist/index.js"}"#,
+                ),
+                ("packages/a/dist/index.js", "x"),
+                ("packages/a/debug.log", "x"),
+                ("packages/a/.github/workflows/ci.yml", "x"),
+                ("packages/a/node_modules/dep/index.js", "x"),
+                ("packages/a/.npmignore", "logs/\n!logs/keep.log\n.vscode\n"),
+                ("packages/a/logs/a.log", "x"),
+                ("packages/a/logs/keep.log", "x"),
+                ("packages/a/.vscode/settings.json", "x"),
+                ("packages/a/CHANGELOG.md", "x"),
+                (
+                    "packages/a/examples/demo/package.json",
+                    r#"{"name":"demo","private":true}"#,
+                ),
+                ("packages/a/examples/demo/index.js", "x"),
+            ],
+        ),
+        (
+            "files with a negation, a directory and a basename glob; bin and browser outside it",
+            vec![
+                ("package.json", ws_root),
+                (
+                    "packages/a/package.json",
+                    r#"{"name":"a","version":"1.0.0","main":"./lib/index.js","bin":{"a":"scripts/run.js"},
+                        "browser":{"./lib/node.js":"./lib/browser.js"},
+                        "files":["lib","!lib/secret.js","*.md","docs/"]}"#,
+                ),
+                ("packages/a/lib/index.js", "x"),
+                ("packages/a/lib/secret.js", "x"),
+                ("packages/a/lib/node.js", "x"),
+                ("packages/a/lib/browser.js", "x"),
+                ("packages/a/lib/sub/deep.js", "x"),
+                ("packages/a/lib/sub/x.log", "x"),
+                ("packages/a/lib/.gitignore", "*.log\n"),
+                ("packages/a/scripts/run.js", "x"),
+                ("packages/a/docs/guide.txt", "x"),
+                ("packages/a/test/t.js", "x"),
+                ("packages/a/Notes.md", "x"),
+                ("packages/a/readme.txt", "x"),
+                ("packages/a/LICENSE.txt", "x"),
+            ],
+        ),
+    ];
+    for (what, mut tree) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("ws");
+        tree.push(("yarn.lock", ""));
+        write_tree(&root, &tree);
+        let theirs = yarn_pack(&root.join("packages/a"), tmp.path(), &tmp.path().join("y"));
+        let ours = relay_tar(&root, &tmp.path().join("r"));
+        assert_eq!(tar_paths(&ours), tar_paths(&theirs), "{what}");
+    }
+
+    // A single-package project: its lockfile, install state, rc file and PnP files stay out,
+    // the (global-by-default) cache folder's leftovers do not; publishConfig applies.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("single");
+    write_tree(
+        &root,
+        &[
+            (
+                "package.json",
+                r#"{"name":"single","version":"1.0.0","main":"src/i.js","publishConfig":{"main":"lib/i.js"}}"#,
+            ),
+            ("yarn.lock", ""),
+            (".yarnrc.yml", "nodeLinker: node-modules\n"),
+            (".yarn/install-state.gz", "x"),
+            (".yarn/cache/dep.zip", "x"),
+            (".yarn/plugins/p.cjs", "x"),
+            (".pnp.cjs", "x"),
+            ("lib/i.js", "x"),
+            ("src/i.js", "x"),
+        ],
+    );
+    let theirs = yarn_pack(&root, tmp.path(), &tmp.path().join("y"));
+    let (_, tgz) = relay_pack(&root, &[], &tmp.path().join("r"));
+    let ours = gunzip(&fs::read(tgz).unwrap());
+    assert_eq!(tar_paths(&ours), tar_paths(&theirs), "single package");
+    assert_eq!(manifest(&ours), manifest(&theirs), "single package");
+}
