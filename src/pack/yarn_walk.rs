@@ -88,18 +88,29 @@ struct List {
 }
 
 /// Yarn's `k_`: 2 when a negated pattern matches, else 1 when a pattern matches, else 0.
+/// Patterns are compiled once per thread: they repeat for every file and package.
 fn verdict(path: &str, patterns: &[String]) -> u8 {
-    let (neg, pos): (Vec<&String>, Vec<&String>) =
-        patterns.iter().partition(|p| p.starts_with('!'));
-    let hits = |ps: &[&String], strip: bool| {
-        ps.iter().any(|p| {
-            let p = if strip { &p[1..] } else { p.as_str() };
-            Rule::new(p).matches(path, false)
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Rule>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let hits = |negated: bool| {
+        COMPILED.with(|c| {
+            let mut c = c.borrow_mut();
+            patterns
+                .iter()
+                .filter(|p| p.starts_with('!') == negated)
+                .any(|p| {
+                    let body = if negated { &p[1..] } else { p.as_str() };
+                    c.entry(body.to_string())
+                        .or_insert_with(|| Rule::new(body))
+                        .matches(path, false)
+                })
         })
     };
-    if hits(&neg, true) {
+    if hits(true) {
         2
-    } else if hits(&pos, false) {
+    } else if hits(false) {
         1
     } else {
         0
