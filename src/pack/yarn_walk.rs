@@ -269,7 +269,8 @@ pub fn select(
             };
             if let Some(f) = rules {
                 let p = abs.join(f);
-                let text = fs::read_to_string(&p).map_err(|e| PackError::io(&p, e))?;
+                let bytes = fs::read(&p).map_err(|e| PackError::io(&p, e))?;
+                let text = String::from_utf8_lossy(&bytes);
                 let mut l = List::default();
                 for line in text.split('\n') {
                     push_pattern(&mut l.reject, line, &vpath);
