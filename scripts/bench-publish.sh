@@ -108,13 +108,11 @@ gen() { # $1 root, $2 scope
 }
 npmrc() { printf 'registry=%s\n//127.0.0.1:%s/:_authToken=%s\n' "$URL" "$PORT" "$TOKEN" > "$1/.npmrc"; }
 
-# The minimal client: PUT bodies built from relay's own tarballs, CONC in flight, keep-alive.
-cat > "$WORK/limit.js" <<'EOF'
-const fs = require('fs'), path = require('path'), http = require('http'), crypto = require('crypto');
-const [root, outDir, registry, token, conc] = process.argv.slice(2);
-const agent = new http.Agent({ keepAlive: true, maxSockets: +conc });
-const bodies = [];
-for (const dir of fs.readdirSync(path.join(root, 'packages')).sort()) {
+# The publish bodies both Node clients send (one module, so they cannot drift apart): built from
+# relay's own tarballs, in npm's shape; each with its package's dependencies.
+cat > "$WORK/bodies.js" <<'EOF'
+const fs = require('fs'), path = require('path'), crypto = require('crypto');
+module.exports = (root, outDir, registry) => fs.readdirSync(path.join(root, 'packages')).sort().map((dir) => {
   const m = JSON.parse(fs.readFileSync(path.join(root, 'packages', dir, 'package.json')));
   const file = `${m.name.replace(/^@/, '').replace('/', '-')}-${m.version}.tgz`;
   const tgz = fs.readFileSync(path.join(outDir, file));
@@ -122,11 +120,20 @@ for (const dir of fs.readdirSync(path.join(root, 'packages')).sort()) {
   const shasum = crypto.createHash('sha1').update(tgz).digest('hex');
   const v = { ...m, _id: `${m.name}@${m.version}`,
     dist: { integrity, shasum, tarball: `${registry}${m.name}/-/${m.name}-${m.version}.tgz` } };
-  bodies.push([m.name, JSON.stringify({ _id: m.name, name: m.name, 'dist-tags': { latest: m.version },
+  const body = JSON.stringify({ _id: m.name, name: m.name, 'dist-tags': { latest: m.version },
     versions: { [m.version]: v }, access: null,
     _attachments: { [`${m.name}-${m.version}.tgz`]: { content_type: 'application/octet-stream',
-      data: tgz.toString('base64'), length: tgz.length } } })]);
-}
+      data: tgz.toString('base64'), length: tgz.length } } });
+  return { name: m.name, version: m.version, body, deps: Object.keys(m.dependencies || {}) };
+});
+EOF
+
+# The minimal client: those PUT bodies, CONC in flight, keep-alive.
+cat > "$WORK/limit.js" <<'EOF'
+const http = require('http');
+const [root, outDir, registry, token, conc] = process.argv.slice(2);
+const agent = new http.Agent({ keepAlive: true, maxSockets: +conc });
+const bodies = require('./bodies.js')(root, outDir, registry).map((p) => [p.name, p.body]);
 const put = ([name, body]) => new Promise((ok, fail) => {
   const u = new URL(registry + name.replace('/', '%2f'));
   const req = http.request(u, { method: 'PUT', agent, headers: { 'content-type': 'application/json',
@@ -151,24 +158,10 @@ EOF
 # whoami); then the same PUTs as the limit, and one read-back of each package that has
 # dependents, since a dependent may go only once its dependency is visible.
 cat > "$WORK/floor.js" <<'EOF'
-const fs = require('fs'), path = require('path'), http = require('http'), crypto = require('crypto');
+const http = require('http');
 const [root, outDir, registry, token, conc] = process.argv.slice(2);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const pkgs = new Map();
-for (const dir of fs.readdirSync(path.join(root, 'packages')).sort()) {
-  const m = JSON.parse(fs.readFileSync(path.join(root, 'packages', dir, 'package.json')));
-  const file = `${m.name.replace(/^@/, '').replace('/', '-')}-${m.version}.tgz`;
-  const tgz = fs.readFileSync(path.join(outDir, file));
-  const integrity = 'sha512-' + crypto.createHash('sha512').update(tgz).digest('base64');
-  const shasum = crypto.createHash('sha1').update(tgz).digest('hex');
-  const v = { ...m, _id: `${m.name}@${m.version}`,
-    dist: { integrity, shasum, tarball: `${registry}${m.name}/-/${m.name}-${m.version}.tgz` } };
-  const body = JSON.stringify({ _id: m.name, name: m.name, 'dist-tags': { latest: m.version },
-    versions: { [m.version]: v }, access: null,
-    _attachments: { [`${m.name}-${m.version}.tgz`]: { content_type: 'application/octet-stream',
-      data: tgz.toString('base64'), length: tgz.length } } });
-  pkgs.set(m.name, { name: m.name, version: m.version, body, deps: Object.keys(m.dependencies || {}) });
-}
+const pkgs = new Map(require('./bodies.js')(root, outDir, registry).map((p) => [p.name, p]));
 for (const p of pkgs.values()) p.deps = p.deps.filter((d) => pkgs.has(d));
 const hasDependents = new Set([...pkgs.values()].flatMap((p) => p.deps));
 const req = (method, p, body) => new Promise((ok, fail) => {

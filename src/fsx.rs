@@ -326,46 +326,39 @@ pub fn apply_all(ops: &[FileOp], opts: BatchOptions<'_>) -> Result<(), BatchErro
         }
         base += phase.len();
     }
-    let after_failed = match (&failure, opts.after) {
-        (None, Some(after)) => after().err(),
-        _ => None,
+    // A failed edit restores what was touched; a failed `after` step restores everything.
+    let failed: Option<(&Path, io::Error, bool)> = match failure {
+        Some((path, e)) => Some((path, e, false)),
+        None => opts.after.and_then(|after| after().err()).map(|m| {
+            (
+                opts.undo_journal.unwrap_or(Path::new("")),
+                io::Error::other(m),
+                true,
+            )
+        }),
     };
-    if let Some(message) = after_failed {
-        // Everything was written: every file goes back.
-        let all: HashSet<&std::ffi::OsStr> = ops.iter().map(|op| op.path().as_os_str()).collect();
-        return match restore(&before, &all, &created_dirs) {
-            Ok(()) => {
-                if let Some(j) = &journal {
-                    let _ = j.remove();
-                }
-                Err(BatchError::After(message))
-            }
-            Err(failures) => Err(BatchError::RestoreFailed {
-                path: opts.undo_journal.map(Path::to_path_buf).unwrap_or_default(),
-                source: io::Error::other(message),
-                restore: failures,
-                journal: opts
-                    .undo_journal
-                    .map(|j| j.display().to_string())
-                    .unwrap_or_else(|| "no journal".into()),
-            }),
-        };
-    }
-    let Some((path, source)) = failure else {
+    let Some((path, source, after)) = failed else {
         if let Some(j) = &journal {
             j.remove().map_err(|e| BatchError::io(j.path, e))?;
         }
         return Ok(());
     };
     let touched = touched.into_inner().unwrap_or_else(|p| p.into_inner());
-    let touched: HashSet<&std::ffi::OsStr> =
-        touched.iter().map(|&i| ops[i].path().as_os_str()).collect();
+    let touched: HashSet<&std::ffi::OsStr> = if after {
+        ops.iter().map(|op| op.path().as_os_str()).collect()
+    } else {
+        touched.iter().map(|&i| ops[i].path().as_os_str()).collect()
+    };
     match restore(&before, &touched, &created_dirs) {
         Ok(()) => {
             if let Some(j) = &journal {
                 let _ = j.remove();
             }
-            Err(BatchError::io(path, source))
+            Err(if after {
+                BatchError::After(source.to_string())
+            } else {
+                BatchError::io(path, source)
+            })
         }
         Err(failures) => Err(BatchError::RestoreFailed {
             path: path.to_path_buf(),
@@ -676,19 +669,23 @@ mod tests {
         assert_seeded(dir.path());
     }
 
+    /// What the batch saves before its first edit.
+    fn before_of(ops: &[FileOp]) -> Vec<Before> {
+        ops.iter()
+            .map(|o| Before {
+                path: o.path().to_path_buf(),
+                bytes: read_opt(o.path()).unwrap(),
+            })
+            .collect()
+    }
+
     #[test]
     fn journal_left_by_a_crash_restores_every_byte() {
         let dir = tempfile::tempdir().unwrap();
         seed(dir.path());
         let journal = dir.path().join(".relay/undo.json");
         let ops = ops(dir.path());
-        let before: Vec<Before> = ops
-            .iter()
-            .map(|o| Before {
-                path: o.path().to_path_buf(),
-                bytes: read_opt(o.path()).unwrap(),
-            })
-            .collect();
+        let before = before_of(&ops);
         let dirs = missing_dirs(&ops);
         assert_eq!(
             dirs,
@@ -713,13 +710,7 @@ mod tests {
         fs::create_dir(&repo).unwrap();
         seed(&repo);
         let ops = ops(&repo);
-        let before: Vec<Before> = ops
-            .iter()
-            .map(|o| Before {
-                path: o.path().to_path_buf(),
-                bytes: read_opt(o.path()).unwrap(),
-            })
-            .collect();
+        let before = before_of(&ops);
         let journal = repo.join(".relay/undo.json");
         write_journal(&journal, &before, &missing_dirs(&ops)).unwrap();
         let text = fs::read_to_string(&journal).unwrap();

@@ -136,7 +136,9 @@ pub fn resolve(
             Some(_) => s.repo_option_invalid = true,
             None => s.repo = env.github_repository.clone().filter(|r| !r.is_empty()),
         }
-        s.disable_thanks = options.get("disableThanks").is_some_and(truthy);
+        s.disable_thanks = options
+            .get("disableThanks")
+            .is_some_and(crate::workspace::js_truthy);
         s.line_template = options
             .get("template")
             .and_then(Value::as_str)
@@ -145,16 +147,6 @@ pub fn resolve(
         return Ok(Some(Generator::Github(s)));
     }
     Err(ChangelogError::Unsupported(name.clone()))
-}
-
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
 }
 
 /// What the version module needs from a generator.

@@ -460,64 +460,57 @@ impl Progress for Bars {
         });
     }
     fn started(&self, name: &str, version: &str) {
-        if let Some(i) = self
-            .inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            && let Some(b) = i.wave_of.get(name).and_then(|w| i.bars.get(*w))
-        {
-            b.set_message(format!("{name}@{version}"));
-        }
+        self.with(|i| {
+            if let Some(b) = i.bar_of(name) {
+                b.set_message(format!("{name}@{version}"));
+            }
+        });
     }
     fn finished(&self, name: &str, _version: &str, result: Result<&str, &str>) {
-        if let Some(i) = self
-            .inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            && let Some(b) = i.wave_of.get(name).and_then(|w| i.bars.get(*w))
-        {
-            b.inc(1);
-            if let Err(e) = result {
-                b.println(format!("{name}: failed: {e}"));
+        self.with(|i| {
+            if let Some(b) = i.bar_of(name) {
+                b.inc(1);
+                if let Err(e) = result {
+                    b.println(format!("{name}: failed: {e}"));
+                }
             }
-        }
+        });
     }
     fn pause(&self) {
-        if let Some(i) = self
-            .inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        self.with(|i| {
             // Off the screen, so the question starts on a clean line.
             let _ = i.multi.clear();
             i.multi
                 .set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
+        });
     }
     fn resume(&self) {
-        if let Some(i) = self
-            .inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        self.with(|i| {
             i.multi
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr())
+        });
     }
     fn done(&self) {
+        self.with(|i| i.bars.iter().for_each(|b| b.finish()));
+    }
+}
+
+impl Bars {
+    /// Runs `f` on the bars once the plan has made them.
+    fn with(&self, f: impl FnOnce(&BarsInner)) {
         if let Some(i) = self
             .inner
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
         {
-            for b in &i.bars {
-                b.finish();
-            }
+            f(i);
         }
+    }
+}
+
+impl BarsInner {
+    fn bar_of(&self, name: &str) -> Option<&indicatif::ProgressBar> {
+        self.wave_of.get(name).and_then(|w| self.bars.get(*w))
     }
 }

@@ -64,8 +64,10 @@ pub struct PublishManifest {
 
 /// Builds the publish-time manifest from the source file `path` (text `source`) of the package
 /// in `pkg_dir` (the package's own directory, even when pnpm packs `publishConfig.directory`).
+/// `tool` is whose rules apply ([`super::packing_tool`]).
 pub fn publish_manifest(
     ws: &Workspace,
+    tool: Tool,
     pkg_dir: &Path,
     path: &Path,
     source: &[u8],
@@ -82,7 +84,6 @@ pub fn publish_manifest(
             message: "package.json must hold a JSON object".into(),
         });
     };
-    let tool = super::packing_tool(ws);
     let exported = match tool {
         Tool::Npm | Tool::Root | Tool::Cargo => {
             check_no_protocols(obj, path, ws.tool)?;
@@ -431,17 +432,6 @@ fn override_publish_config(out: &mut Map<String, Value>, keys: &[&str], drop_emp
     }
 }
 
-/// JavaScript's truthiness, which decides what Yarn copies out of `publishConfig`.
-fn js_truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(_) | Value::Object(_) => true,
-    }
-}
-
 /// Yarn drops its default `npm:` protocol from a catalog entry (`npm:^1.3.0` → `^1.3.0`). An
 /// alias (`npm:left-pad@^1.3.0`) keeps it: Yarn would publish `left-pad@^1.3.0`, which npm
 /// cannot read.
@@ -506,7 +496,7 @@ fn yarn_bun_export(
         // Yarn copies these without deleting them from publishConfig.
         if let Some(Value::Object(pc)) = obj.get("publishConfig") {
             for k in YARN_PUBLISH_CONFIG_KEYS {
-                if let Some(v) = pc.get(*k).filter(|v| js_truthy(v)) {
+                if let Some(v) = pc.get(*k).filter(|v| crate::workspace::js_truthy(v)) {
                     out.insert((*k).to_string(), v.clone());
                 }
             }

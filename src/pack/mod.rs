@@ -276,7 +276,7 @@ pub fn preflight(ws: &Workspace, pkg: &Package) -> Result<(), PackError> {
     } else {
         read_json(&pdir.join("package.json"))?.0
     };
-    manifest::publish_manifest(ws, dir, &pdir.join("package.json"), &src)?;
+    manifest::publish_manifest(ws, packing_tool(ws), dir, &pdir.join("package.json"), &src)?;
     Ok(())
 }
 
@@ -313,7 +313,8 @@ pub fn pack_package(
     let pdir = pack_dir(ws, &dir, &source_value)?;
     let pack_manifest_path = pdir.join("package.json");
     let (src_bytes, _) = read_json(&pack_manifest_path)?;
-    let publish = manifest::publish_manifest(ws, &dir, &pack_manifest_path, &src_bytes)?;
+    let tool = packing_tool(ws);
+    let publish = manifest::publish_manifest(ws, tool, &dir, &pack_manifest_path, &src_bytes)?;
     let name = publish
         .value
         .get("name")
@@ -334,7 +335,7 @@ pub fn pack_package(
         .to_string();
 
     let normalized = walk::normalize_manifest(&publish.value, &pdir);
-    let selection = if packing_tool(ws) == Tool::Yarn {
+    let selection = if tool == Tool::Yarn {
         // Yarn's own selection (see yarn_walk): other workspaces inside this one stay out.
         let nested: Vec<String> = ws
             .all()

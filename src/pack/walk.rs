@@ -628,12 +628,11 @@ fn clean_bins(obj: &mut serde_json::Map<String, Value>) {
     }
 }
 
-/// `secureAndUnixifyPath`: `\` and `:` become `/`, then the path is resolved inside the package
-/// (`..` cannot climb out) and made relative.
-pub fn secure_path(p: &str) -> String {
-    let unix = p.replace(['\\', ':'], "/");
+/// A `/`-separated path with empty and `.` segments dropped and `..` applied (never above the
+/// start), without leading or trailing `/`.
+pub(crate) fn collapse(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
-    for seg in unix.split('/') {
+    for seg in path.split('/') {
         match seg {
             "" | "." => {}
             ".." => {
@@ -642,7 +641,14 @@ pub fn secure_path(p: &str) -> String {
             s => parts.push(s),
         }
     }
-    let mut out = parts.join("/");
+    parts.join("/")
+}
+
+/// `secureAndUnixifyPath`: `\` and `:` become `/`, then the path is resolved inside the package
+/// (`..` cannot climb out) and made relative.
+pub fn secure_path(p: &str) -> String {
+    let unix = p.replace(['\\', ':'], "/");
+    let mut out = collapse(&unix);
     if unix.ends_with('/') && !out.is_empty() {
         out.push('/');
     }

@@ -117,27 +117,26 @@ fn verdict(path: &str, patterns: &[String]) -> u8 {
     }
 }
 
-/// Yarn's `bRe`: is `path` left out?
+impl List {
+    /// This list's say on `path`: kept (`false`), left out (`true`), or nothing.
+    fn decide(&self, path: &str) -> Option<bool> {
+        match verdict(path, &self.accept) {
+            0 => {}
+            v => return Some(v == 2),
+        }
+        match verdict(path, &self.reject) {
+            0 => None,
+            v => Some(v == 1),
+        }
+    }
+}
+
+/// Yarn's `bRe`: is `path` left out? The first list with a say decides.
 fn ignored(path: &str, global: &List, lists: Option<&[List]>) -> bool {
-    match verdict(path, &global.accept) {
-        0 => {}
-        v => return v == 2,
-    }
-    match verdict(path, &global.reject) {
-        0 => {}
-        v => return v == 1,
-    }
-    for l in lists.unwrap_or_default() {
-        match verdict(path, &l.accept) {
-            0 => {}
-            v => return v == 2,
-        }
-        match verdict(path, &l.reject) {
-            0 => {}
-            v => return v == 1,
-        }
-    }
-    false
+    std::iter::once(global)
+        .chain(lists.unwrap_or_default())
+        .find_map(|l| l.decide(path))
+        .unwrap_or(false)
 }
 
 /// `path.resolve(cwd, p)` on Yarn's virtual paths (`/`-rooted, no trailing slash).
@@ -147,17 +146,7 @@ fn resolve(cwd: &str, p: &str) -> String {
     } else {
         format!("{cwd}/{p}")
     };
-    let mut out: Vec<&str> = Vec::new();
-    for seg in joined.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    format!("/{}", out.join("/"))
+    format!("/{}", super::walk::collapse(&joined))
 }
 
 /// One line of an ignore file or `files` entry (Yarn's `RRe`/`EDt`): comments and blanks

@@ -460,8 +460,9 @@ pub(crate) fn js_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
-/// JavaScript truthiness, which is what changesets applies to `private`.
-fn truthy(v: &Value) -> bool {
+/// JavaScript truthiness: what changesets applies to `private`, changelog options and Yarn to
+/// `publishConfig` values.
+pub(crate) fn js_truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -526,7 +527,7 @@ fn package_from_json(
             ));
         }
     };
-    let private = json.get("private").is_some_and(truthy);
+    let private = json.get("private").is_some_and(js_truthy);
     let mut dependencies = Vec::new();
     for kind in DepKind::NPM {
         match json.get(kind.key()) {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub(crate) use discover::js_truthy;
 pub use discover::{discover, find_root};
 pub use spec::DepSpec;
 

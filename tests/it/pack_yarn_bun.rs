@@ -95,6 +95,18 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A Yarn workspace (`packages/*`) whose package `a` has the manifest `a`.
+fn yarn_workspace(a: &str) -> Vec<(&str, &str)> {
+    vec![
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
+        ),
+        ("yarn.lock", ""),
+        ("packages/a/package.json", a),
+    ]
+}
+
 #[test]
 fn yarn_publish_manifest_matches_yarn_pack() {
     let cases: &[(&str, &str, &str)] = &[
@@ -122,14 +134,7 @@ fn yarn_publish_manifest_matches_yarn_pack() {
     for (what, a, yarnrc) in cases {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("ws");
-        let mut tree: Vec<(&str, &str)> = vec![
-            (
-                "package.json",
-                r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
-            ),
-            ("yarn.lock", ""),
-            ("packages/a/package.json", a),
-        ];
+        let mut tree = yarn_workspace(a);
         if !yarnrc.is_empty() {
             tree.push((".yarnrc.yml", yarnrc));
         }
@@ -153,18 +158,10 @@ fn yarn_publish_manifest_matches_yarn_pack() {
 fn relay_publishes_installable_ranges_where_yarn_would_not() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("ws");
-    let mut tree: Vec<(&str, &str)> = vec![
-        (
-            "package.json",
-            r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
-        ),
-        ("yarn.lock", ""),
-        (".yarnrc.yml", "catalog:\n  pad: \"npm:left-pad@^1.3.0\"\n"),
-        (
-            "packages/a/package.json",
-            r#"{"name":"a","version":"1.0.0","main":"lib/x.js","dependencies":{"c":"workspace:../c","pad":"catalog:"}}"#,
-        ),
-    ];
+    let mut tree = yarn_workspace(
+        r#"{"name":"a","version":"1.0.0","main":"lib/x.js","dependencies":{"c":"workspace:../c","pad":"catalog:"}}"#,
+    );
+    tree.push((".yarnrc.yml", "catalog:\n  pad: \"npm:left-pad@^1.3.0\"\n"));
     tree.extend_from_slice(FILES);
     write_tree(&root, &tree);
     let theirs = json(&manifest(&yarn_pack(
